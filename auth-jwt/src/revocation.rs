@@ -1,0 +1,247 @@
+//! Revocation: where logged-out and rotated tokens are remembered until they expire.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// Key of one revocation entry: a token or a whole login session.
+///
+/// Tokens with a `jti` are keyed by it; tokens without one, such as those
+/// Panther issues, by the SHA-256 of the token, so the token itself is
+/// never stored.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RevocationKey(String);
+
+impl RevocationKey {
+    /// Key of a token with this `jti`.
+    pub fn token_id(jti: &str) -> Self {
+        Self(format!("jti:{jti}"))
+    }
+
+    /// Key of a token without `jti`: its SHA-256, base64url-encoded.
+    pub fn token_hash(token: &str) -> Self {
+        let digest = Sha256::digest(token.as_bytes());
+        Self(format!("sha256:{}", URL_SAFE_NO_PAD.encode(digest)))
+    }
+
+    /// Key of a login session: every token whose `fam` claim is `family`.
+    pub fn family(family: &str) -> Self {
+        Self(format!("fam:{family}"))
+    }
+
+    /// Returns the key as text, for stores that need a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RevocationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Failure of a revocation store, such as a lost Redis connection.
+///
+/// Authentication fails closed on it: the request gets 503.
+#[derive(Debug, thiserror::Error)]
+#[error("revocation store failed: {0}")]
+pub struct RevocationError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl RevocationError {
+    /// Wraps the store's own error.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(error.into())
+    }
+}
+
+/// Store of revoked tokens and sessions, each kept for a time to live.
+#[async_trait]
+pub trait RevocationStore: Send + Sync + 'static {
+    /// Returns whether any of `keys` is revoked.
+    async fn is_revoked(&self, keys: &[RevocationKey]) -> Result<bool, RevocationError>;
+
+    /// Revokes `key` for `ttl`, atomically: returns `true` when this call
+    /// revoked it, `false` when it was revoked already. Refresh rotation
+    /// relies on this to let a refresh token through at most once.
+    async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError>;
+}
+
+/// The revocation store in use, shared as an [`Auth`](auth_core::Auth)
+/// resource: `Auth::builder().resource(Revocation::new(store))`.
+#[derive(Clone)]
+pub struct Revocation(pub(crate) Arc<dyn RevocationStore>);
+
+impl Revocation {
+    /// Wraps a store.
+    pub fn new(store: impl RevocationStore) -> Self {
+        Self(Arc::new(store))
+    }
+
+    /// Returns a new in-memory store, the default.
+    pub fn memory() -> Self {
+        Self::new(MemoryRevocationStore::new())
+    }
+
+    /// Returns the store.
+    pub fn store(&self) -> &dyn RevocationStore {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Revocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Revocation")
+    }
+}
+
+/// In-memory revocation store: the default for a single server instance.
+///
+/// Thread-safe. Expired entries are dropped on every write, so the store
+/// holds at most the entries revoked within the longest token life time.
+/// Revocations are lost on restart and are not shared between instances;
+/// use a shared store such as Redis when several instances serve one
+/// application.
+#[derive(Default)]
+pub struct MemoryRevocationStore {
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    deadlines: HashMap<RevocationKey, Instant>,
+    by_deadline: BTreeSet<(Instant, RevocationKey)>,
+}
+
+impl Entries {
+    fn purge(&mut self, now: Instant) {
+        while let Some((deadline, _)) = self.by_deadline.first() {
+            if *deadline > now {
+                break;
+            }
+            if let Some((_, key)) = self.by_deadline.pop_first() {
+                self.deadlines.remove(&key);
+            }
+        }
+    }
+
+    fn is_live(&self, key: &RevocationKey, now: Instant) -> bool {
+        self.deadlines
+            .get(key)
+            .is_some_and(|deadline| *deadline > now)
+    }
+}
+
+impl MemoryRevocationStore {
+    /// Returns an empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Returns the number of entries held, expired ones not yet dropped included.
+    pub fn len(&self) -> usize {
+        self.lock().deadlines.len()
+    }
+
+    /// Returns whether the store holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    // A panic while the lock was held cannot leave the maps inconsistent in a
+    // way that matters (at worst an entry is in one map only), so a poisoned
+    // lock is used as is rather than failing every later request.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl RevocationStore for MemoryRevocationStore {
+    async fn is_revoked(&self, keys: &[RevocationKey]) -> Result<bool, RevocationError> {
+        let now = Instant::now();
+        let entries = self.lock();
+        Ok(keys.iter().any(|key| entries.is_live(key, now)))
+    }
+
+    async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError> {
+        let now = Instant::now();
+        let mut entries = self.lock();
+        entries.purge(now);
+        if entries.is_live(key, now) {
+            return Ok(false);
+        }
+        if ttl.is_zero() {
+            // The token expired already: nothing accepts it, nothing to keep.
+            return Ok(true);
+        }
+
+        let deadline = now + ttl;
+        entries.deadlines.insert(key.clone(), deadline);
+        entries.by_deadline.insert((deadline, key.clone()));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn revoke_succeeds_once() {
+        let store = MemoryRevocationStore::new();
+        let key = RevocationKey::token_id("a");
+
+        assert!(store.revoke(&key, Duration::from_secs(60)).await.unwrap());
+        assert!(!store.revoke(&key, Duration::from_secs(60)).await.unwrap());
+        assert!(store.is_revoked(std::slice::from_ref(&key)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn entries_expire_and_are_dropped() {
+        let store = MemoryRevocationStore::new();
+        let short = RevocationKey::token_id("short");
+        store
+            .revoke(&short, Duration::from_millis(20))
+            .await
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+
+        assert!(
+            !store
+                .is_revoked(std::slice::from_ref(&short))
+                .await
+                .unwrap()
+        );
+        store
+            .revoke(&RevocationKey::token_id("next"), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn any_key_revoked_counts() {
+        let store = MemoryRevocationStore::new();
+        store
+            .revoke(&RevocationKey::family("f"), Duration::from_secs(60))
+            .await
+            .unwrap();
+
+        let keys = [RevocationKey::token_id("t"), RevocationKey::family("f")];
+        assert!(store.is_revoked(&keys).await.unwrap());
+    }
+
+    #[test]
+    fn token_hash_hides_token() {
+        let key = RevocationKey::token_hash("header.payload.signature");
+        assert!(!key.as_str().contains("payload"));
+        assert_eq!(key.as_str().len(), "sha256:".len() + 43);
+    }
+}

@@ -1,0 +1,423 @@
+//! [`Jwt`]: token verification and the token lifecycle (login, refresh, logout).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use auth_core::{AnyUser, AuthConfig, AuthError, ConfigError, Setup, UserId, UserModel, Users};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use serde::Serialize;
+
+use crate::claims::{Claims, IssuedClaims, ReceivedClaims, TokenType};
+use crate::credentials::MAX_TOKEN_LENGTH;
+use crate::keys::Keys;
+use crate::revocation::{Revocation, RevocationKey};
+
+/// The detail sent when a dependency of authentication fails.
+const UNAVAILABLE: &str = "Authentication service is unavailable";
+
+/// An access token and a refresh token, as `login` and `refresh` return them.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct TokenPair {
+    /// Authenticates requests until it expires or is revoked.
+    pub access_token: String,
+    /// Obtains a new pair, once.
+    pub refresh_token: String,
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenPair { .. }")
+    }
+}
+
+/// The token service: verifies tokens and runs their lifecycle.
+///
+/// One instance is shared by [`JwtAuthentication`](crate::JwtAuthentication),
+/// [`QueryParamJwtAuthentication`](crate::QueryParamJwtAuthentication) and the
+/// application's login routes, so that they agree on keys and revocations.
+/// Cloning is cheap.
+#[derive(Clone)]
+pub struct Jwt {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: Keys,
+    life_time: Duration,
+    refresh_life_time: Duration,
+    leeway: Duration,
+    revocation: Revocation,
+    users: Users,
+}
+
+impl fmt::Debug for Jwt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jwt")
+            .field("algorithm", &self.inner.keys.algorithm)
+            .field("life_time", &self.inner.life_time)
+            .field("refresh_life_time", &self.inner.refresh_life_time)
+            .field("leeway", &self.inner.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jwt {
+    /// Builds the service from the configuration, failing on a missing or
+    /// weak key, an unknown algorithm or a key the algorithm cannot use.
+    pub fn new(
+        config: &AuthConfig,
+        users: Users,
+        revocation: Revocation,
+    ) -> Result<Self, ConfigError> {
+        let jwt = config.jwt_config();
+        for (setting, value) in [
+            ("JWT_LIFE_TIME", jwt.access_life_time()),
+            ("JWT_REFRESH_LIFE_TIME", jwt.refresh_token_life_time()),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    value: "0".to_owned(),
+                    reason: "a token life time must be greater than zero".to_owned(),
+                });
+            }
+        }
+
+        let service = Self {
+            inner: Arc::new(Inner {
+                keys: Keys::from_config(config)?,
+                life_time: jwt.access_life_time(),
+                refresh_life_time: jwt.refresh_token_life_time(),
+                leeway: jwt.clock_leeway(),
+                revocation,
+                users,
+            }),
+        };
+        service.check_key_pair()?;
+        Ok(service)
+    }
+
+    /// Returns the service shared through `setup`, building and sharing it
+    /// on first use with the [`Revocation`] resource, or an in-memory store.
+    pub fn from_setup(setup: &mut Setup<'_>) -> Result<Self, ConfigError> {
+        if let Some(jwt) = setup.resource::<Jwt>() {
+            return Ok(jwt.clone());
+        }
+        if !setup.users().has_store() {
+            return Err(ConfigError::Missing {
+                setting: "AuthBuilder::users",
+                hint: "the JWT authenticators load users by their user_id claim; \
+                       pass the user store to AuthBuilder::users",
+            });
+        }
+
+        let revocation = setup
+            .resource::<Revocation>()
+            .cloned()
+            .unwrap_or_else(Revocation::memory);
+        let jwt = Self::new(setup.config(), setup.users().clone(), revocation.clone())?;
+        setup.insert_resource(revocation);
+        setup.insert_resource(jwt.clone());
+        Ok(jwt)
+    }
+
+    /// Returns the service that the built-in authenticators of `auth` use.
+    ///
+    /// When neither built-in is configured, it builds one from the
+    /// configuration; call it once at startup and keep the result, because
+    /// every such call makes its own in-memory revocation store.
+    pub fn from_auth(auth: &auth_core::Auth) -> Result<Self, ConfigError> {
+        if let Some(jwt) = auth.resource::<Jwt>() {
+            return Ok(jwt.clone());
+        }
+        let revocation = auth
+            .resource::<Revocation>()
+            .cloned()
+            .unwrap_or_else(Revocation::memory);
+        Self::new(auth.config(), auth.users().clone(), revocation)
+    }
+
+    /// Returns the revocation store.
+    pub fn revocation(&self) -> &Revocation {
+        &self.inner.revocation
+    }
+
+    /// Issues an access and a refresh token for `user`, starting a new login session.
+    pub fn login<U: UserModel>(&self, user: &U) -> Result<TokenPair, AuthError> {
+        self.issue(&user.id(), &random_id()?)
+    }
+
+    /// Issues an access and a refresh token for the user with this id.
+    pub fn login_id(&self, user_id: &UserId) -> Result<TokenPair, AuthError> {
+        self.issue(user_id, &random_id()?)
+    }
+
+    /// Exchanges a refresh token for a new pair and revokes it, so that it works once.
+    ///
+    /// Presenting a refresh token that was already exchanged revokes every
+    /// token of its login session (reuse detection, RFC 9700 section 4.14):
+    /// whoever holds the newer tokens, the rightful client or a thief, must
+    /// log in again.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
+        let claims = self.verify(refresh_token)?;
+        if claims.token_type != TokenType::Refresh {
+            return Err(AuthError::invalid_token("Token is not a refresh token"));
+        }
+        if let Some(family) = &claims.family {
+            self.ensure_not_revoked(&[RevocationKey::family(family)])
+                .await?;
+        }
+        if self
+            .inner
+            .users
+            .find_by_id(&claims.user_id)
+            .await?
+            .is_none()
+        {
+            return Err(AuthError::invalid_token("User not found"));
+        }
+
+        let first_use = self.revoke_token(refresh_token, &claims).await?;
+        if !first_use {
+            if let Some(family) = &claims.family {
+                self.revoke_family(family).await?;
+                tracing::warn!(
+                    target: "auth",
+                    user_id = %claims.user_id,
+                    "refresh token reused; every token of its login session is revoked"
+                );
+            }
+            return Err(AuthError::invalid_token("Token has been revoked"));
+        }
+
+        let family = match &claims.family {
+            Some(family) => family.clone(),
+            None => random_id()?,
+        };
+        self.issue(&claims.user_id, &family)
+    }
+
+    /// Revokes `token` until it expires, and with it every token of its
+    /// login session, so that the refresh token of that login stops working too.
+    pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
+        let claims = self.verify(token)?;
+        self.revoke_token(token, &claims).await?;
+        if let Some(family) = &claims.family {
+            self.revoke_family(family).await?;
+        }
+        Ok(())
+    }
+
+    /// Verifies the signature, the algorithm, the claims' types and the
+    /// times of `token`; does not consult the revocation store.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(AuthError::invalid_token("Token is too large"));
+        }
+        let keys = &self.inner.keys;
+        let data = jsonwebtoken::decode::<ReceivedClaims>(token, &keys.decoding, &keys.validation)
+            .map_err(|error| self.describe(token, error))?;
+        let claims = data.claims.check()?;
+        self.check_times(&claims)?;
+        Ok(claims)
+    }
+
+    /// Authenticates with an access token: verifies it, checks revocation
+    /// and loads its user.
+    pub async fn authenticate_token(
+        &self,
+        token: &str,
+        users: &Users,
+    ) -> Result<AnyUser, AuthError> {
+        let claims = self.verify(token)?;
+        if claims.token_type != TokenType::Access {
+            return Err(AuthError::invalid_token("Token is not an access token"));
+        }
+
+        let mut keys = vec![token_key(token, &claims)];
+        if let Some(family) = &claims.family {
+            keys.push(RevocationKey::family(family));
+        }
+        self.ensure_not_revoked(&keys).await?;
+
+        users
+            .find_by_id(&claims.user_id)
+            .await?
+            .ok_or_else(|| AuthError::invalid_token("User not found"))
+    }
+
+    fn check_times(&self, claims: &Claims) -> Result<(), AuthError> {
+        let now = now_seconds();
+        let leeway = self.inner.leeway.as_secs_f64();
+
+        // RFC 7519: the token is valid before `exp` and from `nbf` on.
+        if now >= claims.expires_at + leeway {
+            return Err(AuthError::invalid_token("Token has expired"));
+        }
+        if claims
+            .not_before
+            .is_some_and(|not_before| now + leeway < not_before)
+        {
+            return Err(AuthError::invalid_token("Token is not valid yet"));
+        }
+        Ok(())
+    }
+
+    async fn ensure_not_revoked(&self, keys: &[RevocationKey]) -> Result<(), AuthError> {
+        match self.inner.revocation.store().is_revoked(keys).await {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(AuthError::invalid_token("Token has been revoked")),
+            Err(error) => {
+                tracing::error!(target: "auth", %error, "revocation check failed");
+                Err(AuthError::unavailable(UNAVAILABLE))
+            }
+        }
+    }
+
+    /// Revokes one token until it can no longer be accepted: its `exp` plus the leeway.
+    async fn revoke_token(&self, token: &str, claims: &Claims) -> Result<bool, AuthError> {
+        let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
+        let ttl = Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO);
+        self.revoke(&token_key(token, claims), ttl).await
+    }
+
+    /// Revokes a login session for as long as any of its tokens can live.
+    async fn revoke_family(&self, family: &str) -> Result<bool, AuthError> {
+        let ttl = self.inner.life_time.max(self.inner.refresh_life_time) + self.inner.leeway;
+        self.revoke(&RevocationKey::family(family), ttl).await
+    }
+
+    async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, AuthError> {
+        self.inner
+            .revocation
+            .store()
+            .revoke(key, ttl)
+            .await
+            .map_err(|error| {
+                tracing::error!(target: "auth", %error, "revocation failed");
+                AuthError::unavailable(UNAVAILABLE)
+            })
+    }
+
+    fn issue(&self, user_id: &UserId, family: &str) -> Result<TokenPair, AuthError> {
+        let now = now_seconds() as u64;
+        Ok(TokenPair {
+            access_token: self.sign(
+                TokenType::Access,
+                user_id,
+                now,
+                self.inner.life_time,
+                family,
+            )?,
+            refresh_token: self.sign(
+                TokenType::Refresh,
+                user_id,
+                now,
+                self.inner.refresh_life_time,
+                family,
+            )?,
+        })
+    }
+
+    fn sign(
+        &self,
+        token_type: TokenType,
+        user_id: &UserId,
+        now: u64,
+        life_time: Duration,
+        family: &str,
+    ) -> Result<String, AuthError> {
+        let claims = IssuedClaims {
+            token_type: token_type.as_str(),
+            user_id,
+            iat: now,
+            exp: now.saturating_add(life_time.as_secs()),
+            jti: &random_id()?,
+            fam: family,
+        };
+        let keys = &self.inner.keys;
+        jsonwebtoken::encode(&keys.header, &claims, &keys.encoding).map_err(|error| {
+            tracing::error!(target: "auth", %error, "signing a token failed");
+            AuthError::internal("signing a token failed")
+        })
+    }
+
+    /// Signs and verifies one token, so that a public key that does not
+    /// match the private key fails at startup instead of on every request.
+    fn check_key_pair(&self) -> Result<(), ConfigError> {
+        let mismatch = || ConfigError::InvalidSecret {
+            setting: "JWT_PUBLIC_KEY",
+            reason: "it does not verify tokens signed with the configured key; \
+                     use the public key of the same key pair"
+                .to_owned(),
+        };
+        let token = self
+            .sign(
+                TokenType::Access,
+                &UserId::Int(0),
+                now_seconds() as u64,
+                self.inner.life_time,
+                "startup",
+            )
+            .map_err(|_| mismatch())?;
+        self.verify(&token).map(|_| ()).map_err(|_| mismatch())
+    }
+
+    /// Turns a `jsonwebtoken` error into a reason for the client.
+    fn describe(&self, token: &str, error: jsonwebtoken::errors::Error) -> AuthError {
+        AuthError::invalid_token(match error.kind() {
+            ErrorKind::InvalidSignature => "Token signature is invalid",
+            ErrorKind::InvalidAlgorithm => "Token algorithm is not accepted",
+            ErrorKind::Json(_) if self.names_other_algorithm(token) => {
+                "Token algorithm is not accepted"
+            }
+            _ => "Token is malformed",
+        })
+    }
+
+    /// Tells whether the token's header is JSON naming another algorithm,
+    /// which `jsonwebtoken` reports as a JSON error when it does not know the
+    /// name. Only runs on the rejection path.
+    fn names_other_algorithm(&self, token: &str) -> bool {
+        #[derive(serde::Deserialize)]
+        struct AlgorithmOnly {
+            alg: String,
+        }
+        let Some(header) = token.split('.').next() else {
+            return false;
+        };
+        let Ok(json) = URL_SAFE_NO_PAD.decode(header) else {
+            return false;
+        };
+        serde_json::from_slice::<AlgorithmOnly>(&json)
+            .is_ok_and(|header| header.alg != format!("{:?}", self.inner.keys.algorithm))
+    }
+}
+
+/// Returns the key that revokes one token: its `jti`, else its hash.
+fn token_key(token: &str, claims: &Claims) -> RevocationKey {
+    match &claims.id {
+        Some(id) => RevocationKey::token_id(id),
+        None => RevocationKey::token_hash(token),
+    }
+}
+
+/// Returns 128 random bits, base64url-encoded: a `jti` or a session id.
+fn random_id() -> Result<String, AuthError> {
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| {
+        tracing::error!(target: "auth", %error, "the system random number generator failed");
+        AuthError::internal("the system random number generator failed")
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Returns the current time in seconds since the Unix epoch, with fractions.
+fn now_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64())
+}
