@@ -72,6 +72,8 @@
 //! # }).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 mod claims;
 mod credentials;
 mod keys;
