@@ -79,6 +79,7 @@ mod credentials;
 mod keys;
 mod revocation;
 mod tokens;
+mod verify;
 
 use async_trait::async_trait;
 use auth_core::{
