@@ -1,0 +1,18 @@
+//! The plain shape: the configured AUTHENTICATION fills `user`.
+
+#[path = "../../support.rs"]
+mod support;
+
+use auth_core::protected;
+use axum::Router;
+use axum::routing::get;
+use support::User;
+
+#[protected]
+async fn profile(user: User) -> String {
+    format!("user {}", user.id)
+}
+
+fn main() {
+    let _: Router = Router::new().route("/profile", get(profile));
+}
