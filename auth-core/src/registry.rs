@@ -50,6 +50,18 @@ impl ProtectedHandler {
             user: TypeInfo::of::<P::Model>,
         }
     }
+
+    /// Describes the handler `name` whose user parameter is `Option<U>`.
+    ///
+    /// It bounds `U` itself, so that a type that is not a user model is
+    /// reported on the `U` inside `Option<U>`.
+    pub const fn optional<U: UserModel, S: Selector<Option<U>>>(name: &'static str) -> Self {
+        Self {
+            name,
+            slot: S::SLOT,
+            user: TypeInfo::of::<U>,
+        }
+    }
 }
 
 inventory::collect!(ProtectedHandler);

@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, Generics, ItemFn, LitStr, Type, Visibility};
 
-use super::validate::Selection;
+use super::validate::{Selection, option_inner};
 
 /// Writes the handler and its helper items. Without a user parameter the
 /// handler is written unchanged, next to the error that says so.
@@ -77,11 +77,16 @@ fn named_selector(vis: &Visibility, selector: &TokenStream, name: &LitStr) -> To
 }
 
 /// Registers the handler for the startup check. The call's bounds are also
-/// the compile-time checks of the user type and of `auth = Type`.
+/// the compile-time checks of the user type and of `auth = Type`; for
+/// `Option<T>` they name `T`, so that an error points at the model itself.
 fn registration(name: &str, user_ty: &Type, selector: &TokenStream) -> TokenStream {
+    let describe = match option_inner(user_ty) {
+        Some(model) => quote!(optional::<#model, #selector>),
+        None => quote!(new::<#user_ty, #selector>),
+    };
     quote! {
         ::auth_core::__private::inventory::submit! {
-            ::auth_core::__private::ProtectedHandler::new::<#user_ty, #selector>(
+            ::auth_core::__private::ProtectedHandler::#describe(
                 ::core::concat!(::core::module_path!(), "::", #name),
             )
         }

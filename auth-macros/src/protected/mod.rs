@@ -22,7 +22,11 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         return quote!(#item #errors);
     };
-    validate::signature(&handler.function, &mut errors);
+    if !validate::signature(&handler.function, &mut errors) {
+        let errors = errors.to_compile_errors();
+        let function = &handler.function;
+        return quote!(#function #errors);
+    }
     let user = validate::user_param(&handler, &mut errors);
 
     let output = expand::handler(&mut handler.function, user, &selection);

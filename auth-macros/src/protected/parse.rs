@@ -9,8 +9,8 @@ use crate::errors::Errors;
 /// The handler, with its `#[user]` markers removed.
 pub struct Handler {
     pub function: ItemFn,
-    /// The index and span of each parameter marked `#[user]`.
-    pub marked: Vec<(usize, Span)>,
+    /// The index of each parameter marked `#[user]`, with its marker.
+    pub marked: Vec<(usize, Attribute)>,
 }
 
 /// Parses the item, which must be a function, and removes `#[user]` from its
@@ -32,16 +32,16 @@ pub fn handler(item: TokenStream, errors: &mut Errors) -> syn::Result<Handler> {
             FnArg::Typed(param) => &mut param.attrs,
             FnArg::Receiver(receiver) => &mut receiver.attrs,
         };
-        if let Some(span) = take_markers(attrs, errors) {
-            marked.push((index, span));
+        if let Some(marker) = take_markers(attrs, errors) {
+            marked.push((index, marker));
         }
     }
     Ok(Handler { function, marked })
 }
 
-/// Removes the `#[user]` markers from `attrs` and returns the span of the
-/// first, reporting repeated markers and markers with arguments.
-fn take_markers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Span> {
+/// Removes the `#[user]` markers from `attrs` and returns the first,
+/// reporting repeated markers and markers with arguments.
+fn take_markers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Attribute> {
     let (markers, others): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(attrs)
         .into_iter()
         .partition(|attr| attr.path().is_ident("user"));
@@ -61,7 +61,7 @@ fn take_markers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Option<Span>
             "duplicate `#[user]` marker",
         ));
     }
-    markers.first().map(Spanned::span)
+    markers.into_iter().next()
 }
 
 fn item_keyword_span(item: &Item) -> Span {

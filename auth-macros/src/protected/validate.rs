@@ -29,7 +29,7 @@ pub enum Selection {
 /// with `AUTHENTICATION`, so that its other mistakes are reported too.
 pub fn options(args: Vec<Arg>, errors: &mut Errors) -> Selection {
     let mut ws: Option<Span> = None;
-    let mut auth: Option<(Span, Selection)> = None;
+    let mut auth: Option<Selection> = None;
 
     for arg in args {
         let span = arg.name.span();
@@ -49,7 +49,7 @@ pub fn options(args: Vec<Arg>, errors: &mut Errors) -> Selection {
             let Some(selection) = errors.take(auth_value(value)) else {
                 continue;
             };
-            if auth.replace((span, selection)).is_some() {
+            if auth.replace(selection).is_some() {
                 errors.push(syn::Error::new(span, "duplicate option `auth`"));
             }
         } else {
@@ -61,18 +61,19 @@ pub fn options(args: Vec<Arg>, errors: &mut Errors) -> Selection {
         }
     }
 
+    // After the conflict error, `auth` is kept so that its type is still checked.
     match (ws, auth) {
-        (Some(ws), Some(_)) => {
+        (Some(ws), Some(selection)) => {
             errors.push(syn::Error::new(
                 ws,
                 "`ws` and `auth` cannot be combined: `ws` selects WS_AUTHENTICATION, and `auth` \
                  names the authenticator itself; to use that authenticator for the WebSocket \
                  handshake, keep `auth = ...` alone",
             ));
-            Selection::Default
+            selection
         }
         (Some(_), None) => Selection::WebSocket,
-        (None, Some((_, selection))) => selection,
+        (None, Some(selection)) => selection,
         (None, None) => Selection::Default,
     }
 }
@@ -127,7 +128,10 @@ fn validate_name(name: &LitStr) -> syn::Result<()> {
 }
 
 /// An axum handler is an async free function.
-pub fn signature(function: &ItemFn, errors: &mut Errors) {
+///
+/// Returns `false` for a method, which sits in an `impl` block where the
+/// items that the macro adds beside the handler are not allowed.
+pub fn signature(function: &ItemFn, errors: &mut Errors) -> bool {
     let sig = &function.sig;
     if sig.asyncness.is_none() {
         errors.push(syn::Error::new(
@@ -141,7 +145,9 @@ pub fn signature(function: &ItemFn, errors: &mut Errors) {
             "`#[protected]` cannot guard a method that takes `self`; an axum handler is a free \
              function, so remove `self` or call the method from a handler",
         ));
+        return false;
     }
+    true
 }
 
 /// Returns the index of the parameter that receives the user: the one
@@ -149,21 +155,19 @@ pub fn signature(function: &ItemFn, errors: &mut Errors) {
 pub fn user_param(handler: &Handler, errors: &mut Errors) -> Option<usize> {
     let inputs = &handler.function.sig.inputs;
 
-    if let Some(&(index, span)) = handler.marked.first() {
-        for &(_, extra) in &handler.marked[1..] {
-            errors.push(syn::Error::new(
+    if let Some((index, marker)) = handler.marked.first() {
+        for (_, extra) in &handler.marked[1..] {
+            errors.push(syn::Error::new_spanned(
                 extra,
                 "only one parameter can be marked `#[user]`; a handler receives one user",
             ));
         }
-        let Some(FnArg::Typed(param)) = inputs.iter().nth(index) else {
-            errors.push(syn::Error::new(
-                span,
-                "`#[user]` marks a typed parameter, not `self`",
-            ));
+        let Some(FnArg::Typed(param)) = inputs.iter().nth(*index) else {
+            let message = "`#[user]` marks a typed parameter, not `self`";
+            errors.push(syn::Error::new_spanned(marker, message));
             return None;
         };
-        return validate_user_type(&param.ty, errors).then_some(index);
+        return validate_user_type(&param.ty, errors).then_some(*index);
     }
 
     let candidates: Vec<usize> = inputs
@@ -257,8 +261,7 @@ fn is_candidate(input: &FnArg) -> bool {
         return false;
     }
 
-    let ty = unwrap_option(strip_groups(&param.ty));
-    let Type::Path(path) = strip_groups(ty) else {
+    let Type::Path(path) = strip_groups(unwrap_option(&param.ty)) else {
         return false;
     };
     let Some(last) = path.path.segments.last() else {
@@ -275,21 +278,26 @@ fn is_candidate(input: &FnArg) -> bool {
 
 /// Returns `T` for `Option<T>`, whatever path leads to `Option`, and any other type as it is.
 fn unwrap_option(ty: &Type) -> &Type {
-    let Type::Path(path) = ty else { return ty };
-    let Some(last) = path.path.segments.last() else {
-        return ty;
+    option_inner(ty).unwrap_or(ty)
+}
+
+/// Returns `T` when `ty` is written `Option<T>`, whatever path leads to `Option`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = strip_groups(ty) else {
+        return None;
     };
+    let last = path.path.segments.last()?;
     let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return ty;
+        return None;
     };
     match (last.ident == "Option", args.args.first(), args.args.len()) {
-        (true, Some(GenericArgument::Type(inner)), 1) => inner,
-        _ => ty,
+        (true, Some(GenericArgument::Type(inner)), 1) => Some(inner),
+        _ => None,
     }
 }
 
 /// Removes the invisible groups that `macro_rules!` puts around a `$ty`, and parentheses.
-pub fn strip_groups(ty: &Type) -> &Type {
+fn strip_groups(ty: &Type) -> &Type {
     match ty {
         Type::Group(group) => strip_groups(&group.elem),
         Type::Paren(paren) => strip_groups(&paren.elem),
