@@ -93,7 +93,8 @@ pub async fn admin(user: ApiUser) -> String {
 
 #[protected(ws)]
 pub async fn feed(user: Option<ApiUser>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |_socket| async move { drop(user) })
+    let greeting = format!("hello, {user:?}");
+    ws.on_upgrade(move |_socket| async move { drop(greeting) })
 }
 
 fn build<U: UserModel<Store = ()>>(config: AuthConfig) -> Result<Auth, ConfigError> {

@@ -30,3 +30,52 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #errors
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::expand;
+
+    #[test]
+    fn struct_expands_to_registration() {
+        let output = expand(
+            quote!(from_config),
+            quote!(
+                pub struct ApiKeyAuthentication;
+            ),
+        );
+
+        let expected = quote! {
+            pub struct ApiKeyAuthentication;
+
+            impl ::auth_core::__private::Registered for ApiKeyAuthentication {
+                const NAME: &'static str =
+                    ::core::concat!(::core::module_path!(), "::", "ApiKeyAuthentication");
+            }
+
+            ::auth_core::__private::inventory::submit! {
+                ::auth_core::__private::registration_from_config::<ApiKeyAuthentication>()
+            }
+        };
+        assert_eq!(output.to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn wrong_option_registers_no_constructor() {
+        let output = expand(
+            quote!(from_env),
+            quote!(
+                pub struct ApiKeyAuthentication;
+            ),
+        );
+
+        let output = output.to_string();
+        assert!(
+            output.contains("Registered for ApiKeyAuthentication"),
+            "{output}"
+        );
+        assert!(!output.contains("inventory"), "{output}");
+        assert!(output.contains("compile_error"), "{output}");
+    }
+}

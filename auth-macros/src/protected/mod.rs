@@ -36,3 +36,6 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #errors
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,7 +20,7 @@ pub enum Selection {
     /// `ws`: `WS_AUTHENTICATION`.
     WebSocket,
     /// `auth = Type`: a registered type.
-    Type(Type),
+    Type(Box<Type>),
     /// `auth = "name"`: a registered name.
     Name(LitStr),
 }
@@ -85,7 +85,7 @@ fn auth_value(value: proc_macro2::TokenStream) -> syn::Result<Selection> {
         return Ok(Selection::Name(name));
     }
     syn::parse2::<Type>(value.clone())
-        .map(Selection::Type)
+        .map(|ty| Selection::Type(Box::new(ty)))
         .map_err(|_| {
             syn::Error::new_spanned(
                 value,

@@ -29,7 +29,7 @@ impl UserModel for User {
         UserId::Int(self.id)
     }
 
-    async fn find_by_id(_: &(), _: &UserId) -> Result<Option<Self>, UserStoreError> {
+    async fn find_by_id((): &(), _: &UserId) -> Result<Option<Self>, UserStoreError> {
         Ok(None)
     }
 }
@@ -63,7 +63,8 @@ pub async fn optional(user: Option<User>) -> String {
 /// WebSocket authentication.
 #[protected(ws)]
 pub async fn chat(user: User, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |_socket| async move { drop(user) })
+    let greeting = format!("hello, {user:?}");
+    ws.on_upgrade(move |_socket| async move { drop(greeting) })
 }
 
 /// Authentication by type.
