@@ -105,7 +105,7 @@ pub async fn by_name(user: Option<User>) -> String {
     user.map_or_else(String::new, |user| user.id.to_string())
 }
 
-/// A user type that depends on a generic parameter.
+/// A user whose type is a generic parameter.
 #[protected]
 pub async fn generic<U: UserModel>(user: U) -> String {
     user.id().to_string()

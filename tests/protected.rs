@@ -277,7 +277,7 @@ fn get_request(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
 }
 
 #[test]
-fn custom_authenticators_are_registered_by_path() {
+fn authenticators_register_by_path() {
     assert_eq!(
         HeaderAuthentication::NAME,
         "protected::HeaderAuthentication"
@@ -315,7 +315,7 @@ async fn configured_authenticator_fills_user() {
 }
 
 #[tokio::test]
-async fn missing_credentials_get_401_without_body_running() {
+async fn missing_credentials_get_401() {
     let calls = Calls::default();
 
     let (status, challenge, body) = send(app(calls.clone()), get_request("/profile", &[])).await;
@@ -327,7 +327,7 @@ async fn missing_credentials_get_401_without_body_running() {
 }
 
 #[tokio::test]
-async fn invalid_credentials_get_401_without_body_running() {
+async fn invalid_credentials_get_401() {
     let calls = Calls::default();
 
     let (status, challenge, body) = send(
@@ -346,7 +346,7 @@ async fn invalid_credentials_get_401_without_body_running() {
 }
 
 #[tokio::test]
-async fn other_extractors_keep_their_order_and_state() {
+async fn other_extractors_keep_order() {
     let calls = Calls::default();
     let request = Request::post("/items/7")
         .header("x-user-id", "2")
@@ -363,7 +363,7 @@ async fn other_extractors_keep_their_order_and_state() {
 }
 
 #[tokio::test]
-async fn rejected_user_stops_before_body_extractor() {
+async fn rejection_precedes_body_extractor() {
     let calls = Calls::default();
     let request = Request::post("/items/7")
         .header(header::CONTENT_TYPE, "application/json")
@@ -415,7 +415,7 @@ async fn optional_user_rejects_bad_credentials() {
 }
 
 #[tokio::test]
-async fn override_by_type_replaces_configured_authenticator() {
+async fn override_by_type_replaces_configured() {
     let with_key = get_request("/api/status", &[("x-api-key", API_KEY)]);
     let with_user_id = get_request("/api/status", &[("x-user-id", "1")]);
 
@@ -432,7 +432,7 @@ async fn override_by_type_replaces_configured_authenticator() {
 }
 
 #[tokio::test]
-async fn override_by_name_replaces_configured_authenticator() {
+async fn override_by_name_replaces_configured() {
     let cases = [
         (vec![("x-api-key", API_KEY)], StatusCode::OK, "api client"),
         (vec![("x-user-id", "1")], StatusCode::OK, "anonymous"),
@@ -465,7 +465,7 @@ async fn router_without_auth_layer_fails_closed() {
 }
 
 #[tokio::test]
-async fn router_without_state_accepts_protected_handlers() {
+async fn router_without_state_works() {
     let router = Router::new()
         .route("/greeting", get(greeting))
         .layer(auth().layer());
@@ -499,7 +499,7 @@ async fn websocket_handshake_with_credentials_upgrades() {
 }
 
 #[tokio::test]
-async fn websocket_handshake_without_credentials_is_rejected_before_upgrade() {
+async fn websocket_without_credentials_never_upgrades() {
     let address = serve().await;
 
     // The header that AUTHENTICATION reads does not help: a `ws` handler
@@ -525,7 +525,7 @@ async fn websocket_handshake_without_credentials_is_rejected_before_upgrade() {
 }
 
 #[tokio::test]
-async fn websocket_handshake_with_bad_credentials_is_rejected() {
+async fn websocket_bad_credentials_get_401() {
     let address = serve().await;
 
     let error = tokio_tungstenite::connect_async(format!("ws://{address}/chat?user=9"))

@@ -115,7 +115,7 @@ fn matching_authenticators_start() {
 }
 
 #[test]
-fn any_user_of_another_model_is_startup_error() {
+fn any_user_model_mismatch_fails() {
     let config = AuthConfig::new()
         .authentication(AnyUserAuthentication::NAME)
         .ws_authentication(ApiUserAuthentication::NAME);
@@ -139,7 +139,7 @@ fn any_user_of_another_model_is_startup_error() {
 }
 
 #[test]
-fn concrete_user_of_another_model_is_startup_error() {
+fn concrete_user_mismatch_fails() {
     let config = AuthConfig::new()
         .authentication(ApiUserAuthentication::NAME)
         .ws_authentication(UserAuthentication::NAME);
@@ -162,7 +162,7 @@ fn concrete_user_of_another_model_is_startup_error() {
 }
 
 #[test]
-fn missing_ws_authentication_is_startup_error() {
+fn missing_ws_authentication_fails() {
     let config = AuthConfig::new().authentication(AnyUserAuthentication::NAME);
 
     let error = build::<ApiUser>(config).unwrap_err();

@@ -45,7 +45,7 @@ pub async fn profile(user: User) -> String {
 }
 
 #[test]
-fn unknown_handler_name_is_startup_error() {
+fn unknown_handler_name_fails() {
     let config = AuthConfig::new().authentication(HeaderAuthentication::NAME);
 
     let error = Auth::builder::<User>()

@@ -82,8 +82,8 @@ pub use user::{AnyUser, AuthenticatedUser, TypeInfo, UserId, UserModel, UserStor
 /// a link-time registry (`inventory`), so every crate linked into the binary
 /// contributes its authenticators and no central list needs editing.
 ///
-/// The registry builds the type once, when [`AuthBuilder::build`] runs, and
-/// the attribute says how:
+/// When configuration or a handler selects the type, [`AuthBuilder::build`]
+/// builds it once, with the constructor that the attribute chooses:
 ///
 /// | attribute | constructor |
 /// |---|---|
@@ -207,6 +207,8 @@ pub use user::{AnyUser, AuthenticatedUser, TypeInfo, UserId, UserModel, UserStor
 /// - Two registrations under one name are a startup error, never a silent choice.
 /// - The link-time registry works on the targets that `inventory` supports,
 ///   which include Linux, macOS, Windows and WebAssembly.
+/// - The generated code names `::auth_core`, so the dependency cannot be
+///   renamed in `Cargo.toml`.
 #[doc(inline)]
 pub use auth_macros::authentication;
 
@@ -233,16 +235,18 @@ pub use auth_macros::authentication;
 ///
 /// # The user parameter
 ///
-/// - `user: User` requires credentials. `user: Option<User>` makes them
-///   optional: a request without credentials gets `None`, and a request with
-///   wrong credentials still gets 401.
-/// - The user parameter is the one marked `#[user]`, or else the only
-///   parameter whose pattern is a plain name and whose type, inside at most
-///   one `Option`, is a path without generic arguments that names no known
-///   extractor (`HeaderMap`, `Method`, `Uri`, `WebSocketUpgrade`, `Bytes`,
-///   `String`, [`Auth`] and the like). Mark it with `#[user]` when it is
-///   destructured, is a type alias with arguments, or sits next to a custom
-///   extractor that looks like a user.
+/// - `user: User` requires credentials, and `_: User` requires them without
+///   using the user. `user: Option<User>` makes them optional: a request
+///   without credentials gets `None`, and a request with wrong credentials
+///   still gets 401.
+/// - The user parameter is the one marked `#[user]`. Without a marker, it is
+///   the only parameter whose pattern is a plain name or `_` and whose type
+///   is a path without generic arguments, inside at most one `Option`. Paths
+///   that end in a known extractor (`HeaderMap`, `Method`, `Uri`,
+///   `WebSocketUpgrade`, `Bytes`, `String`, [`Auth`] and the like) do not
+///   count. Mark the parameter with `#[user]` when it is destructured, when
+///   its type is an alias with arguments, or when a custom extractor also
+///   looks like a user.
 /// - Authentication runs at the user parameter's position among the
 ///   extractors. Put the parameter first to authenticate before the other
 ///   extractors run. Body extractors such as `Json` come last anyway.
@@ -454,5 +458,7 @@ pub use auth_macros::authentication;
 ///   fails each of its requests with 500 and an error log line.
 /// - The handler's name in startup errors is `module_path!()` followed by
 ///   the function's name.
+/// - The generated code names `::auth_core`, so the dependency cannot be
+///   renamed in `Cargo.toml`.
 #[doc(inline)]
 pub use auth_macros::protected;

@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Item, ItemStruct};
 
-/// How the registry builds the authenticator at startup.
+/// Constructor that the registry calls at startup.
 #[derive(Clone, Copy)]
 pub enum Constructor {
     /// `Default::default()`, without options.

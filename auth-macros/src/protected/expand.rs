@@ -10,7 +10,7 @@ use syn::{FnArg, Generics, ItemFn, LitStr, Type, Visibility};
 use super::validate::{Selection, option_inner};
 
 /// Writes the handler and its helper items. Without a user parameter the
-/// handler is written unchanged, next to the error that says so.
+/// handler is written unchanged, next to the error that reports it.
 pub fn handler(function: &mut ItemFn, user: Option<usize>, selection: &Selection) -> TokenStream {
     let Some(index) = user else {
         return quote!(#function);
@@ -77,8 +77,8 @@ fn named_selector(vis: &Visibility, selector: &TokenStream, name: &LitStr) -> To
 }
 
 /// Registers the handler for the startup check. The call's bounds are also
-/// the compile-time checks of the user type and of `auth = Type`; for
-/// `Option<T>` they name `T`, so that an error points at the model itself.
+/// the compile-time checks of the user type and of `auth = Type`. For
+/// `Option<T>` they bound `T`, so that an error points at the model itself.
 fn registration(name: &str, user_ty: &Type, selector: &TokenStream) -> TokenStream {
     let describe = match option_inner(user_ty) {
         Some(model) => quote!(optional::<#model, #selector>),

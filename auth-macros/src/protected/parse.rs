@@ -14,7 +14,7 @@ pub struct Handler {
 }
 
 /// Parses the item, which must be a function, and removes `#[user]` from its
-/// parameters, because rustc knows no attribute of that name.
+/// parameters, because rustc would reject it as an unknown attribute.
 pub fn handler(item: TokenStream, errors: &mut Errors) -> syn::Result<Handler> {
     let mut function = match syn::parse2::<Item>(item)? {
         Item::Fn(function) => function,

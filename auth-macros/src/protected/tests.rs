@@ -10,7 +10,7 @@ fn expand_to_string(args: proc_macro2::TokenStream, item: proc_macro2::TokenStre
 }
 
 #[test]
-fn configured_handler_expands_to_extractor_and_registration() {
+fn configured_handler_expansion() {
     let output = expand_to_string(
         quote!(),
         quote! {
@@ -93,7 +93,7 @@ fn auth_name_adds_selector_type() {
 }
 
 #[test]
-fn generic_user_is_checked_but_not_registered() {
+fn generic_user_not_registered() {
     let output = expand_to_string(
         quote!(),
         quote!(
@@ -111,7 +111,7 @@ fn generic_user_is_checked_but_not_registered() {
 }
 
 #[test]
-fn user_marker_is_removed_and_selects_parameter() {
+fn user_marker_selects_parameter() {
     let output = expand_to_string(
         quote!(),
         quote!(

@@ -95,8 +95,9 @@ fn auth_value(value: proc_macro2::TokenStream) -> syn::Result<Selection> {
         })
 }
 
-/// A registered name is `module_path!()` followed by the type's name, so it
-/// starts with the crate's name and has at least two segments.
+/// Checks that `name` can be a registered name. Such a name is
+/// `module_path!()` followed by the type's name, so it starts with the
+/// crate's name and has at least two segments.
 fn validate_name(name: &LitStr) -> syn::Result<()> {
     let value = name.value();
     let segments: Vec<&str> = value.split("::").collect();
@@ -247,17 +248,19 @@ const KNOWN_EXTRACTORS: &[&str] = &[
     "WebSocketUpgrade",
 ];
 
-/// A parameter is a candidate for the user when its pattern is a plain name
-/// and its type, after one `Option<...>`, is a path without generic
+/// Returns whether a parameter can be the user: its pattern is a plain name
+/// or `_`, and its type, after one `Option<...>`, is a path without generic
 /// arguments that names no known extractor.
 fn is_candidate(input: &FnArg) -> bool {
     let FnArg::Typed(param) = input else {
         return false;
     };
-    let Pat::Ident(pat) = &*param.pat else {
-        return false;
+    let plain_pattern = match &*param.pat {
+        Pat::Ident(pat) => pat.by_ref.is_none() && pat.subpat.is_none(),
+        Pat::Wild(_) => true,
+        _ => false,
     };
-    if pat.by_ref.is_some() || pat.subpat.is_some() {
+    if !plain_pattern {
         return false;
     }
 
@@ -310,7 +313,7 @@ fn param_name(input: Option<&FnArg>) -> String {
     match input {
         Some(FnArg::Typed(param)) => match &*param.pat {
             Pat::Ident(pat) => pat.ident.to_string(),
-            _ => String::new(),
+            _ => "_".to_owned(),
         },
         _ => String::new(),
     }

@@ -13,6 +13,13 @@ async fn profile(user: User) -> String {
     format!("user {}", user.id)
 }
 
+#[protected]
+async fn members_only(_: User) -> &'static str {
+    "members only"
+}
+
 fn main() {
-    let _: Router = Router::new().route("/profile", get(profile));
+    let _: Router = Router::new()
+        .route("/profile", get(profile))
+        .route("/members", get(members_only));
 }

@@ -1,5 +1,6 @@
-//! `#[protected]` composes with `utoipa::path`, in either order: above it,
-//! utoipa sees the handler as written; below it, the rewritten parameter.
+//! `#[protected]` composes with `utoipa::path` in either order. Above
+//! `#[protected]`, utoipa reads the handler as written, and below it the
+//! rewritten parameter.
 
 #[path = "../../support.rs"]
 mod support;

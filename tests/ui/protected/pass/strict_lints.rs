@@ -1,4 +1,4 @@
-//! Every expansion compiles under strict lints. `tests/lints.rs` holds the
+//! Every expansion compiles under strict lints. `tests/lints.rs` contains the
 //! same shapes for clippy, which does not run on UI cases.
 
 #![forbid(unsafe_code)]
@@ -79,7 +79,7 @@ pub async fn by_name(user: User) -> String {
     user.id.to_string()
 }
 
-/// A user type that depends on a generic parameter.
+/// A user whose type is a generic parameter.
 #[protected]
 pub async fn generic<U: UserModel>(user: U) -> String {
     user.id().to_string()
