@@ -257,9 +257,11 @@ pub use auth_macros::authentication;
 /// or without state and under other attribute macros such as
 /// `utoipa::path`, in either order.
 ///
+// The example is a standalone doctest: merged doctests share one binary,
+// whose startup checks would include these handlers.
 /// # Example
 ///
-/// ```
+/// ```standalone_crate
 /// use auth_core::{protected, Auth, AuthConfig, Registered};
 /// use axum::extract::ws::{Message, WebSocketUpgrade};
 /// use axum::extract::Path;
