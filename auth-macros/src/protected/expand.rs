@@ -47,8 +47,8 @@ pub fn handler(function: &mut ItemFn, user: Option<usize>, selection: &Selection
 
 /// Returns the type that selects the authenticator.
 ///
-/// `auth = Type` is spanned on the user's type, so that rustc reports an
-/// unregistered type or a user mismatch on it.
+/// `auth = Type` is spanned on the type written in the option, so that
+/// rustc reports an unregistered type or a user mismatch there.
 fn selector(selection: &Selection, handler: &Ident) -> TokenStream {
     match selection {
         Selection::Default => quote!(::auth_core::__private::DefaultSlot),

@@ -164,3 +164,26 @@ fn error_keeps_handler_unchanged() {
     assert!(output.starts_with(&item.to_string()), "{output}");
     assert!(output.contains("compile_error"), "{output}");
 }
+
+#[test]
+fn registered_name_must_be_full_path() {
+    for name in [
+        "ApiKeyAuthentication",
+        "crate::ApiKeyAuthentication",
+        "my_app :: Auth",
+        "my_app::",
+        "",
+    ] {
+        let output = expand_to_string(
+            quote!(auth = #name),
+            quote!(
+                async fn status(user: ApiUser) {}
+            ),
+        );
+
+        assert!(
+            output.contains("compile_error"),
+            "{name:?} was accepted: {output}"
+        );
+    }
+}

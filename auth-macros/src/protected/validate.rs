@@ -111,10 +111,11 @@ fn validate_name(name: &LitStr) -> syn::Result<()> {
             ),
         ));
     }
+    // `parse_str` skips whitespace, which the registry's comparison would not.
     let valid = segments.len() >= 2
-        && segments
-            .iter()
-            .all(|segment| syn::parse_str::<syn::Ident>(segment).is_ok());
+        && segments.iter().all(|segment| {
+            !segment.contains(char::is_whitespace) && syn::parse_str::<syn::Ident>(segment).is_ok()
+        });
     if !valid {
         return Err(syn::Error::new(
             name.span(),
