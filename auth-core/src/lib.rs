@@ -375,15 +375,17 @@ pub use auth_macros::authentication;
 /// model, and fails with [`ConfigError::UserTypeMismatch`], naming both
 /// types, on a difference. A handler whose setting is unset fails with
 /// [`ConfigError::HandlerWithoutAuthenticator`], and an unknown
-/// `auth = "name"` with [`ConfigError::UnknownAuthenticator`]. No request
-/// ever fails for these reasons.
+/// `auth = "name"` with [`ConfigError::UnknownAuthenticator`]. So requests
+/// never fail for these reasons, except for the generic handlers under
+/// Limits.
 ///
 /// # WebSocket handshakes
 ///
 /// With `#[protected(ws)]`, a handshake without valid credentials gets the
 /// 401 response instead of `101 Switching Protocols`, so the connection is
 /// never upgraded and the handler never runs. A browser does not expose that
-/// response to JavaScript: the `WebSocket` object fires `error`, then
+/// response to JavaScript. As the WHATWG WebSockets standard requires for
+/// any status other than 101, the `WebSocket` object fires `error`, then
 /// `close` with code 1006 and `wasClean == false`, exactly as for a network
 /// failure. The status, challenge and JSON body appear only in the
 /// developer tools. A browser also cannot set headers on a handshake, so
