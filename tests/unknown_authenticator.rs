@@ -64,8 +64,9 @@ fn unknown_handler_name_fails() {
     assert!(registered.contains(&"unknown_authenticator::HeaderAuthentication"));
     assert!(
         error.to_string().starts_with(
-            "the handler's `auth = \"unknown_authenticator::HeaderAuthenticaton\"` option names \
-             the unknown authenticator `unknown_authenticator::HeaderAuthenticaton`"
+            "the handler's `auth = \"unknown_authenticator::HeaderAuthenticaton\"` option of \
+             handler `unknown_authenticator::profile` names the unknown authenticator \
+             `unknown_authenticator::HeaderAuthenticaton`"
         ),
         "{error}"
     );
