@@ -18,9 +18,10 @@ use axum::body::Body;
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 use hmac::{Hmac, KeyInit, Mac};
 use http::Request;
+use http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -150,119 +151,249 @@ async fn plain_handler() -> String {
     "1".to_owned()
 }
 
-fn verification(criterion: &mut Criterion) {
-    let (auth, _, token) = setup();
-    let key = Hmac::<Sha256>::new_from_slice(KEY).expect("HMAC takes any key length");
-    let decoding = DecodingKey::from_secret(KEY).expect("HMAC takes any key length");
-    let validation = Validation::new(Algorithm::HS256);
-    let header = http::Request::get("/me")
-        .header("authorization", format!("Bearer {token}"))
-        .body(())
-        .expect("valid request")
-        .into_parts()
-        .0;
-    let handshake = http::Request::get(format!("/ws?authorization=Bearer%20{token}"))
-        .header("upgrade", "websocket")
-        .header("connection", "upgrade")
-        .header("sec-websocket-version", "13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .body(())
-        .expect("valid request")
-        .into_parts()
-        .0;
-
-    let mut group = criterion.benchmark_group("verify");
-    group.bench_function("1 floor", |bench| {
-        bench.iter(|| assert!(floor(&key, black_box(&token))));
-    });
-    group.bench_function("2 jsonwebtoken decode", |bench| {
-        bench.iter(|| {
-            jsonwebtoken::decode::<BareClaims>(black_box(&token), &decoding, &validation)
-                .expect("valid token")
-        });
-    });
-    group.bench_function("3 JwtAuthentication", |bench| {
-        bench.iter(|| ready(auth.authenticate::<User>(black_box(&header))).expect("valid token"));
-    });
-    group.bench_function("6 QueryParamJwtAuthentication", |bench| {
-        bench.iter(|| {
-            ready(auth.authenticate_ws::<User>(black_box(&handshake))).expect("valid token")
-        });
-    });
-    group.finish();
+/// Everything the cases share, built once before any is measured.
+struct Fixture {
+    auth: Auth,
+    jwt: Jwt,
+    token: String,
+    authorization: String,
+    floor_key: Hmac<Sha256>,
+    decoding: DecodingKey,
+    validation: Validation,
+    encoding: EncodingKey,
+    jwt_header: Header,
+    request: Parts,
+    handshake: Parts,
+    runtime: tokio::runtime::Runtime,
+    protected: Router,
+    plain: Router,
 }
 
-fn handlers(criterion: &mut Criterion) {
-    let (auth, _, token) = setup();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime starts");
-    let protected = Router::new()
-        .route("/me", get(protected_handler))
-        .layer(auth.layer());
-    let plain = Router::new()
-        .route("/me", get(plain_handler))
-        .layer(auth.layer());
-    let request = |authorization: &str| {
+impl Fixture {
+    fn new() -> Self {
+        let (auth, jwt, token) = setup();
+        let authorization = format!("Bearer {token}");
+        let request = Request::get("/me")
+            .header("authorization", &authorization)
+            .body(())
+            .expect("valid request")
+            .into_parts()
+            .0;
+        let handshake = Request::get(format!("/ws?authorization=Bearer%20{token}"))
+            .header("upgrade", "websocket")
+            .header("connection", "upgrade")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .body(())
+            .expect("valid request")
+            .into_parts()
+            .0;
+        let protected = Router::new()
+            .route("/me", get(protected_handler))
+            .layer(auth.layer());
+        let plain = Router::new()
+            .route("/me", get(plain_handler))
+            .layer(auth.layer());
+
+        Self {
+            auth,
+            jwt,
+            token,
+            authorization,
+            floor_key: Hmac::new_from_slice(KEY).expect("HMAC takes any key length"),
+            decoding: DecodingKey::from_secret(KEY).expect("HMAC takes any key length"),
+            validation: Validation::new(Algorithm::HS256),
+            encoding: EncodingKey::from_secret(KEY).expect("HMAC takes any key length"),
+            jwt_header: Header::new(Algorithm::HS256),
+            request,
+            handshake,
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime starts"),
+            protected,
+            plain,
+        }
+    }
+
+    fn handler_request(&self) -> Request<Body> {
         Request::get("/me")
-            .header("authorization", authorization)
+            .header("authorization", &self.authorization)
             .body(Body::empty())
             .expect("valid request")
-    };
-    let authorization = format!("Bearer {token}");
-
-    let mut group = criterion.benchmark_group("handler");
-    group.bench_function("4 protected", |bench| {
-        bench.iter(|| {
-            let response = runtime
-                .block_on(protected.clone().oneshot(request(&authorization)))
-                .expect("infallible");
-            assert_eq!(response.status(), 200);
-        });
-    });
-    group.bench_function("4 unprotected", |bench| {
-        bench.iter(|| {
-            let response = runtime
-                .block_on(plain.clone().oneshot(request(&authorization)))
-                .expect("infallible");
-            assert_eq!(response.status(), 200);
-        });
-    });
-    group.finish();
+    }
 }
 
-fn issuance(criterion: &mut Criterion) {
-    let (_, jwt, _) = setup();
-    let encoding = EncodingKey::from_secret(KEY).expect("HMAC takes any key length");
-    let header = Header::new(Algorithm::HS256);
-    let claims = |token_type: &str| BareClaims {
+fn bare_claims(token_type: &str) -> BareClaims {
+    BareClaims {
         token_type: token_type.to_owned(),
         user_id: 1,
         iat: 1_800_000_000,
         exp: 1_800_086_400,
         jti: "AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
         fam: "AAAAAAAAAAAAAAAAAAAAAA".to_owned(),
-    };
-
-    let mut group = criterion.benchmark_group("issue");
-    group.bench_function("5 login", |bench| {
-        bench.iter(|| {
-            jwt.login(black_box(&User { id: 1 }))
-                .expect("signing works")
-        });
-    });
-    group.bench_function("5 two jsonwebtoken encodes", |bench| {
-        bench.iter(|| {
-            let access = jsonwebtoken::encode(&header, &claims("access"), &encoding);
-            let refresh = jsonwebtoken::encode(&header, &claims("refresh"), &encoding);
-            (
-                access.expect("signing works"),
-                refresh.expect("signing works"),
-            )
-        });
-    });
-    group.finish();
+    }
 }
 
-criterion_group!(benches, verification, handlers, issuance);
-criterion_main!(benches);
+fn case_floor(fixture: &Fixture) {
+    assert!(floor(&fixture.floor_key, black_box(&fixture.token)));
+}
+
+fn case_jsonwebtoken_decode(fixture: &Fixture) {
+    let decoded = jsonwebtoken::decode::<BareClaims>(
+        black_box(&fixture.token),
+        &fixture.decoding,
+        &fixture.validation,
+    );
+    black_box(decoded.expect("valid token"));
+}
+
+fn case_header(fixture: &Fixture) {
+    let user = ready(
+        fixture
+            .auth
+            .authenticate::<User>(black_box(&fixture.request)),
+    );
+    black_box(user.expect("valid token"));
+}
+
+fn case_query(fixture: &Fixture) {
+    let user = ready(
+        fixture
+            .auth
+            .authenticate_ws::<User>(black_box(&fixture.handshake)),
+    );
+    black_box(user.expect("valid token"));
+}
+
+fn case_protected(fixture: &Fixture) {
+    let call = fixture.protected.clone().oneshot(fixture.handler_request());
+    let response = fixture.runtime.block_on(call).expect("infallible");
+    assert_eq!(response.status(), 200);
+}
+
+fn case_unprotected(fixture: &Fixture) {
+    let call = fixture.plain.clone().oneshot(fixture.handler_request());
+    let response = fixture.runtime.block_on(call).expect("infallible");
+    assert_eq!(response.status(), 200);
+}
+
+fn case_login(fixture: &Fixture) {
+    black_box(
+        fixture
+            .jwt
+            .login(black_box(&User { id: 1 }))
+            .expect("signing works"),
+    );
+}
+
+fn case_two_encodes(fixture: &Fixture) {
+    let access = jsonwebtoken::encode(
+        &fixture.jwt_header,
+        &bare_claims("access"),
+        &fixture.encoding,
+    );
+    let refresh = jsonwebtoken::encode(
+        &fixture.jwt_header,
+        &bare_claims("refresh"),
+        &fixture.encoding,
+    );
+    black_box((
+        access.expect("signing works"),
+        refresh.expect("signing works"),
+    ));
+}
+
+/// A measured case: its criterion group, its name and one iteration.
+struct Case {
+    group: &'static str,
+    name: &'static str,
+    run: fn(&Fixture),
+}
+
+const CASES: &[Case] = &[
+    Case {
+        group: "verify",
+        name: "1 floor",
+        run: case_floor,
+    },
+    Case {
+        group: "verify",
+        name: "2 jsonwebtoken decode",
+        run: case_jsonwebtoken_decode,
+    },
+    Case {
+        group: "verify",
+        name: "3 JwtAuthentication",
+        run: case_header,
+    },
+    Case {
+        group: "verify",
+        name: "6 QueryParamJwtAuthentication",
+        run: case_query,
+    },
+    Case {
+        group: "handler",
+        name: "4 protected",
+        run: case_protected,
+    },
+    Case {
+        group: "handler",
+        name: "4 unprotected",
+        run: case_unprotected,
+    },
+    Case {
+        group: "issue",
+        name: "5 login",
+        run: case_login,
+    },
+    Case {
+        group: "issue",
+        name: "5 two jsonwebtoken encodes",
+        run: case_two_encodes,
+    },
+];
+
+/// Runs one case `iterations` times. `scripts/instructions.sh` counts the
+/// instructions executed inside this function only, by its name.
+#[inline(never)]
+fn measured_loop(case: &Case, fixture: &Fixture, iterations: u64) {
+    for _ in 0..iterations {
+        (case.run)(fixture);
+    }
+}
+
+/// With `AUTH_BENCH_CASE=<group>/<name>` and `AUTH_BENCH_ITERATIONS=<n>`
+/// set, runs that case n times without criterion, for an instruction
+/// profiler; otherwise runs every case under criterion.
+fn main() {
+    let fixture = Fixture::new();
+
+    if let Ok(selected) = std::env::var("AUTH_BENCH_CASE") {
+        let iterations = std::env::var("AUTH_BENCH_ITERATIONS")
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(1000);
+        let case = CASES
+            .iter()
+            .find(|case| format!("{}/{}", case.group, case.name) == selected)
+            .unwrap_or_else(|| panic!("AUTH_BENCH_CASE names no case: {selected}"));
+        measured_loop(case, &fixture, iterations);
+        return;
+    }
+
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut remaining = CASES;
+    while let Some(first) = remaining.first() {
+        let count = remaining
+            .iter()
+            .take_while(|case| case.group == first.group)
+            .count();
+        let mut group = criterion.benchmark_group(first.group);
+        for case in &remaining[..count] {
+            group.bench_function(case.name, |bench| bench.iter(|| (case.run)(&fixture)));
+        }
+        group.finish();
+        remaining = &remaining[count..];
+    }
+    criterion.final_summary();
+}
