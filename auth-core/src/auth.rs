@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use http::request::Parts;
 
-use crate::authentication::{DynAuthentication, Setup};
+use crate::authentication::{DynAuthentication, Outcome, Setup};
 use crate::registry::{self, Slot};
-use crate::user::{TypeInfo, UserParam, Users};
-use crate::{AnyUser, AuthConfig, AuthError, ConfigError, UserModel};
+use crate::user::{TypeInfo, UserParam, Users, find_typed, user_not_found};
+use crate::{AnyUser, AuthConfig, AuthError, ConfigError, UserId, UserModel};
 
 /// The configured authenticators of an application, built and checked at startup.
 ///
@@ -132,20 +132,27 @@ impl Auth {
 
     async fn run_slot<P: UserParam>(&self, slot: Slot, request: &Parts) -> Result<P, AuthError> {
         let entry = self.entry(slot)?;
+        let users = &self.inner.users;
 
-        let user = match entry
-            .authenticator
-            .authenticate_dyn(request, &self.inner.users)
-            .await
-        {
-            Ok(user) => user,
-            Err(AuthError::MissingCredentials(reason)) => {
-                return P::anonymous().ok_or(AuthError::MissingCredentials(reason));
-            }
-            Err(error) => return Err(error),
+        let user = match entry.authenticator.authenticate_dyn(request, users) {
+            Outcome::Done(result) => result.and_then(|user| downcast::<P::Model>(user, entry)),
+            Outcome::User(id) => match users.typed_store::<P::Model>() {
+                Some(Ok(store)) => find_typed::<P::Model>(store, &id).await,
+                Some(Err(error)) => Err(error),
+                None => find_erased::<P::Model>(users, &id, entry).await,
+            },
+            Outcome::Pending(future) => future
+                .await
+                .and_then(|user| downcast::<P::Model>(user, entry)),
         };
 
-        downcast::<P::Model>(user, entry).map(P::from_user)
+        match user {
+            Ok(user) => Ok(P::from_user(user)),
+            Err(AuthError::MissingCredentials(reason)) => {
+                P::anonymous().ok_or(AuthError::MissingCredentials(reason))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     fn entry(&self, slot: Slot) -> Result<&Entry, AuthError> {
@@ -175,6 +182,19 @@ fn downcast<U: UserModel>(user: AnyUser, entry: &Entry) -> Result<U, AuthError> 
             entry.produces.name(),
             std::any::type_name::<U>()
         ))),
+    }
+}
+
+/// Loads a user through the erased store, for a handler whose user type is
+/// not the application's model; the downcast then reports the mismatch.
+async fn find_erased<U: UserModel>(
+    users: &Users,
+    id: &UserId,
+    entry: &Entry,
+) -> Result<U, AuthError> {
+    match users.find_by_id(id).await? {
+        Some(user) => downcast::<U>(user, entry),
+        None => Err(user_not_found()),
     }
 }
 

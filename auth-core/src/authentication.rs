@@ -6,7 +6,7 @@ use std::pin::Pin;
 use async_trait::async_trait;
 use http::request::Parts;
 
-use crate::user::{AnyUser, AuthenticatedUser, TypeInfo, Users};
+use crate::user::{AnyUser, AuthenticatedUser, TypeInfo, UserId, Users};
 use crate::{AuthConfig, AuthError, ConfigError};
 
 /// Authenticator: turns a request head into a user, or rejects it.
@@ -63,6 +63,37 @@ pub trait Authentication: Send + Sync + 'static {
     /// credential of this kind, so that handlers with an optional user get
     /// `None`, and another variant when a credential was present but wrong.
     async fn authenticate(&self, request: &Parts, users: &Users) -> Result<Self::User, AuthError>;
+
+    /// Decides without waiting where no I/O is needed, so that a rejection
+    /// or an in-memory check costs no boxed future. Returns `None` to have
+    /// [`authenticate`](Self::authenticate) run, which the default always does.
+    ///
+    /// Not public API: the JWT built-ins override it, and its shape may
+    /// change in a patch release. An override must decide exactly as
+    /// `authenticate` would, and may return [`Outcome::User`] only when
+    /// `Self::User` is [`AnyUser`].
+    #[doc(hidden)]
+    fn authenticate_now<'a>(
+        &'a self,
+        _request: &'a Parts,
+        _users: &'a Users,
+    ) -> Option<Outcome<'a>> {
+        None
+    }
+}
+
+/// What an authenticator decided without waiting, or the rest of its work.
+#[doc(hidden)]
+pub enum Outcome<'a> {
+    /// The request is authenticated or rejected.
+    Done(Result<AnyUser, AuthError>),
+    /// The credential is valid and names this user of the application's
+    /// store. The caller loads the user with its type known, so the user is
+    /// never boxed, and rejects an id that is not in the store as an
+    /// invalid token.
+    User(UserId),
+    /// Work that waits on I/O.
+    Pending(AuthFuture<'a>),
 }
 
 /// Constructor of authenticators registered with `#[authentication(from_config)]`.
@@ -124,12 +155,15 @@ pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<AnyUser, AuthError>
 /// Object-safe form of [`Authentication`], with the user's type erased.
 #[doc(hidden)]
 pub trait DynAuthentication: Send + Sync {
-    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> AuthFuture<'a>;
+    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Outcome<'a>;
 }
 
 impl<A: Authentication> DynAuthentication for A {
-    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> AuthFuture<'a> {
-        A::User::erase_future(self.authenticate(request, users))
+    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Outcome<'a> {
+        match self.authenticate_now(request, users) {
+            Some(outcome) => outcome,
+            None => Outcome::Pending(A::User::erase_future(self.authenticate(request, users))),
+        }
     }
 }
 

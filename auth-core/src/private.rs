@@ -7,7 +7,7 @@
 
 pub use inventory;
 
-pub use crate::authentication::{DynAuthentication, FromConfig, Setup};
+pub use crate::authentication::{DynAuthentication, FromConfig, Outcome, Setup};
 pub use crate::registry::{
     ByType, DefaultSlot, Produces, ProtectedHandler, Registered, Registration, Selector, Slot,
     WebSocketSlot,

@@ -239,15 +239,46 @@ impl Users {
     /// [`AuthError::Internal`] when no store was configured.
     pub async fn find_by_id(&self, id: &UserId) -> Result<Option<AnyUser>, AuthError> {
         let Some(store) = &self.store else {
-            return Err(AuthError::internal(
-                "no user store was configured: call AuthBuilder::users at startup",
-            ));
+            return Err(no_store());
         };
-        store.find_by_id(id).await.map_err(|error| {
-            tracing::error!(target: "auth", %error, "user store failed");
-            AuthError::unavailable("Authentication service is unavailable")
-        })
+        store.find_by_id(id).await.map_err(store_failed)
     }
+
+    /// Returns the store as `U`'s own, so that a user can be loaded with no
+    /// erased call and no boxed user, or `None` when `U` is not the
+    /// application's user model.
+    pub(crate) fn typed_store<U: UserModel>(&self) -> Option<Result<&U::Store, AuthError>> {
+        match &self.store {
+            Some(store) => Some(Ok(&store.as_any().downcast_ref::<TypedStore<U>>()?.0)),
+            None if self.user_type == TypeInfo::of::<U>() => Some(Err(no_store())),
+            None => None,
+        }
+    }
+}
+
+/// Loads the user with this id from `U`'s own store; a missing user is an
+/// invalid token.
+pub(crate) async fn find_typed<U: UserModel>(
+    store: &U::Store,
+    id: &UserId,
+) -> Result<U, AuthError> {
+    U::find_by_id(store, id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(user_not_found)
+}
+
+pub(crate) fn user_not_found() -> AuthError {
+    AuthError::invalid_token("User not found")
+}
+
+fn no_store() -> AuthError {
+    AuthError::internal("no user store was configured: call AuthBuilder::users at startup")
+}
+
+fn store_failed(error: UserStoreError) -> AuthError {
+    tracing::error!(target: "auth", %error, "user store failed");
+    AuthError::unavailable("Authentication service is unavailable")
 }
 
 impl fmt::Debug for Users {
@@ -262,6 +293,8 @@ impl fmt::Debug for Users {
 #[async_trait]
 trait ErasedStore: Send + Sync {
     async fn find_by_id(&self, id: &UserId) -> Result<Option<AnyUser>, UserStoreError>;
+
+    fn as_any(&self) -> &dyn Any;
 }
 
 struct TypedStore<U: UserModel>(U::Store);
@@ -270,6 +303,10 @@ struct TypedStore<U: UserModel>(U::Store);
 impl<U: UserModel> ErasedStore for TypedStore<U> {
     async fn find_by_id(&self, id: &UserId) -> Result<Option<AnyUser>, UserStoreError> {
         Ok(U::find_by_id(&self.0, id).await?.map(AnyUser::new))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 

@@ -174,7 +174,7 @@ fn non_empty<'a>(
 /// deserializing into a struct, so a duplicate claim never lets one copy win.
 #[derive(Deserialize)]
 struct TypedFields<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
     token_type: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "user_id")]
     user_id: Option<UserId>,
@@ -184,9 +184,9 @@ struct TypedFields<'a> {
     exp: Option<f64>,
     #[serde(default, deserialize_with = "numeric_date")]
     nbf: Option<f64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
     jti: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
     fam: Option<Cow<'a, str>>,
 }
 
@@ -202,6 +202,37 @@ impl<'a> From<TypedFields<'a>> for Fields<'a> {
             fam: typed.fam,
         }
     }
+}
+
+/// Reads a string, or null, borrowing it from the payload unless it has
+/// escapes. Serde's own `Option<Cow<str>>` always copies: its `borrow`
+/// attribute reaches a `Cow` only when the `Cow` is the field's whole type.
+fn borrowed_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct TextVisitor;
+
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("a string")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(text)))
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(text.to_owned())))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+
+    deserializer.deserialize_any(TextVisitor)
 }
 
 /// Reads a JSON number of any kind, or null, as seconds.

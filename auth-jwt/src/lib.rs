@@ -81,7 +81,10 @@ mod revocation;
 mod tokens;
 mod verify;
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
+use auth_core::__private::Outcome;
 use auth_core::{
     AnyUser, AuthError, Authentication, ConfigError, FromConfig, Setup, Users, authentication,
 };
@@ -120,12 +123,26 @@ impl Authentication for JwtAuthentication {
     type User = AnyUser;
 
     async fn authenticate(&self, request: &Parts, users: &Users) -> Result<AnyUser, AuthError> {
-        let token = token_from_header(&request.headers)?;
-        if credentials::query_has_token(&request.uri) {
-            return Err(AuthError::invalid_request(TWO_CREDENTIALS));
-        }
+        let token = header_token(request)?;
         self.jwt.authenticate_token(token, users).await
     }
+
+    fn authenticate_now<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Option<Outcome<'a>> {
+        Some(match header_token(request) {
+            Ok(token) => self.jwt.authenticate_now(token, users),
+            Err(error) => Outcome::Done(Err(error)),
+        })
+    }
+}
+
+/// Returns the token of the `Authorization` header of a request that
+/// carries no other.
+fn header_token(request: &Parts) -> Result<&str, AuthError> {
+    let token = token_from_header(&request.headers)?;
+    if credentials::query_has_token(&request.uri) {
+        return Err(AuthError::invalid_request(TWO_CREDENTIALS));
+    }
+    Ok(token)
 }
 
 /// Authenticates the `authorization` query parameter with an access token:
@@ -153,10 +170,24 @@ impl Authentication for QueryParamJwtAuthentication {
     type User = AnyUser;
 
     async fn authenticate(&self, request: &Parts, users: &Users) -> Result<AnyUser, AuthError> {
-        let token = token_from_query(&request.uri)?;
-        if request.headers.contains_key(http::header::AUTHORIZATION) {
-            return Err(AuthError::invalid_request(TWO_CREDENTIALS));
-        }
+        let token = query_token(request)?;
         self.jwt.authenticate_token(&token, users).await
     }
+
+    fn authenticate_now<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Option<Outcome<'a>> {
+        Some(match query_token(request) {
+            Ok(token) => self.jwt.authenticate_now(&token, users),
+            Err(error) => Outcome::Done(Err(error)),
+        })
+    }
+}
+
+/// Returns the token of the `authorization` query parameter of a request
+/// that carries no other.
+fn query_token(request: &Parts) -> Result<Cow<'_, str>, AuthError> {
+    let token = token_from_query(&request.uri)?;
+    if request.headers.contains_key(http::header::AUTHORIZATION) {
+        return Err(AuthError::invalid_request(TWO_CREDENTIALS));
+    }
+    Ok(token)
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -79,6 +79,17 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// revoked it, `false` when it was revoked already. Refresh rotation
     /// relies on this to let a refresh token through at most once.
     async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError>;
+
+    /// Returns whether any of `keys` is revoked, when the store can tell
+    /// without waiting, as an in-memory store can. `None`, the default,
+    /// makes the caller await [`is_revoked`](Self::is_revoked) instead.
+    ///
+    /// Authentication asks this first on every request, so that a store
+    /// that needs no I/O costs no boxed future.
+    fn is_revoked_now(&self, keys: &[RevocationKey]) -> Option<Result<bool, RevocationError>> {
+        let _ = keys;
+        None
+    }
 }
 
 /// A shared store is a store: callers may keep an `Arc` to it for
@@ -91,6 +102,10 @@ impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
 
     async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError> {
         (**self).revoke(key, ttl).await
+    }
+
+    fn is_revoked_now(&self, keys: &[RevocationKey]) -> Option<Result<bool, RevocationError>> {
+        (**self).is_revoked_now(keys)
     }
 }
 
@@ -131,7 +146,7 @@ impl fmt::Debug for Revocation {
 /// application.
 #[derive(Default)]
 pub struct MemoryRevocationStore {
-    entries: Mutex<Entries>,
+    entries: RwLock<Entries>,
 }
 
 #[derive(Default)]
@@ -167,7 +182,7 @@ impl MemoryRevocationStore {
 
     /// Returns the number of entries held, expired ones not yet dropped included.
     pub fn len(&self) -> usize {
-        self.lock().deadlines.len()
+        self.read().deadlines.len()
     }
 
     /// Returns whether the store holds no entries.
@@ -175,25 +190,41 @@ impl MemoryRevocationStore {
         self.len() == 0
     }
 
+    fn contains_live(&self, keys: &[RevocationKey]) -> bool {
+        let entries = self.read();
+        // An empty store needs no clock.
+        if entries.deadlines.is_empty() {
+            return false;
+        }
+        let now = Instant::now();
+        keys.iter().any(|key| entries.is_live(key, now))
+    }
+
     // A panic while the lock was held cannot leave the maps inconsistent in a
     // way that matters (at worst an entry is in one map only), so a poisoned
     // lock is used as is rather than failing every later request.
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    fn read(&self) -> RwLockReadGuard<'_, Entries> {
+        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Entries> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 #[async_trait]
 impl RevocationStore for MemoryRevocationStore {
     async fn is_revoked(&self, keys: &[RevocationKey]) -> Result<bool, RevocationError> {
-        let now = Instant::now();
-        let entries = self.lock();
-        Ok(keys.iter().any(|key| entries.is_live(key, now)))
+        Ok(self.contains_live(keys))
+    }
+
+    fn is_revoked_now(&self, keys: &[RevocationKey]) -> Option<Result<bool, RevocationError>> {
+        Some(Ok(self.contains_live(keys)))
     }
 
     async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError> {
         let now = Instant::now();
-        let mut entries = self.lock();
+        let mut entries = self.write();
         entries.purge(now);
         if entries.is_live(key, now) {
             return Ok(false);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth_core::__private::Outcome;
 use auth_core::{AnyUser, AuthConfig, AuthError, ConfigError, Setup, UserId, UserModel, Users};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use crate::claims::{self, Claims, ClaimsRef, IssuedClaims, TokenType};
 use crate::credentials::MAX_TOKEN_LENGTH;
 use crate::keys::Keys;
-use crate::revocation::{Revocation, RevocationKey};
+use crate::revocation::{Revocation, RevocationError, RevocationKey};
 use crate::verify::{self, PayloadBuffer};
 
 /// The detail sent when a dependency of authentication fails.
@@ -230,6 +231,38 @@ impl Jwt {
         token: &str,
         users: &Users,
     ) -> Result<AnyUser, AuthError> {
+        let access = self.check_access(token)?;
+        self.ensure_not_revoked(access.keys.as_slice()).await?;
+        find_user(users, &access.user_id).await
+    }
+
+    /// Authenticates with an access token as far as possible without
+    /// waiting: [`Outcome::User`] when the revocation store answers at once,
+    /// as the in-memory one does, so that the caller loads the user with
+    /// its type known; [`Outcome::Pending`] when the store must wait.
+    pub(crate) fn authenticate_now<'a>(&'a self, token: &str, users: &'a Users) -> Outcome<'a> {
+        let access = match self.check_access(token) {
+            Ok(access) => access,
+            Err(error) => return Outcome::Done(Err(error)),
+        };
+
+        let store = self.inner.revocation.store();
+        match store.is_revoked_now(access.keys.as_slice()) {
+            Some(revoked) => match self.revocation_verdict(revoked) {
+                Ok(()) => Outcome::User(access.user_id),
+                Err(error) => Outcome::Done(Err(error)),
+            },
+            None => Outcome::Pending(Box::pin(async move {
+                self.ensure_not_revoked(access.keys.as_slice()).await?;
+                find_user(users, &access.user_id).await
+            })),
+        }
+    }
+
+    /// Checks an access token as far as no I/O is needed: signature,
+    /// algorithm, claims, times and type. The decoded payload lives in this
+    /// frame only, so the futures that await the stores stay small.
+    fn check_access(&self, token: &str) -> Result<Access, AuthError> {
         let mut buffer = PayloadBuffer::new();
         let claims = self.verify_into(token, &mut buffer)?;
         if claims.token_type != TokenType::Access {
@@ -237,18 +270,14 @@ impl Jwt {
         }
 
         let token_key = token_key(token, claims.id.as_deref());
-        match &claims.family {
-            Some(family) => {
-                self.ensure_not_revoked(&[token_key, RevocationKey::family(family)])
-                    .await?;
-            }
-            None => self.ensure_not_revoked(&[token_key]).await?,
-        }
-
-        users
-            .find_by_id(&claims.user_id)
-            .await?
-            .ok_or_else(|| AuthError::invalid_token("User not found"))
+        let keys = match &claims.family {
+            Some(family) => AccessKeys::Two([token_key, RevocationKey::family(family)]),
+            None => AccessKeys::One([token_key]),
+        };
+        Ok(Access {
+            user_id: claims.user_id,
+            keys,
+        })
     }
 
     /// Verifies `token`, decoding its payload into `buffer` so that the
@@ -261,28 +290,26 @@ impl Jwt {
         if token.len() > MAX_TOKEN_LENGTH {
             return Err(AuthError::invalid_token("Token is too large"));
         }
-        let payload = match &self.inner.keys.fast {
-            Some(fast) if fast.knows_header(token) => fast.verify(token, buffer)?,
-            _ => self.verify_general(token, buffer)?,
+        let fast = self.inner.keys.fast.as_ref();
+        let payload = match fast.and_then(|fast| fast.verify(token)) {
+            Some(payload) => payload?,
+            None => self.verify_general(token)?,
         };
+        let payload = verify::decode_payload(payload, buffer)?;
 
         let claims = claims::parse(payload)?;
         self.check_times(&claims)?;
         Ok(claims)
     }
 
-    /// Verifies with `jsonwebtoken`: asymmetric algorithms and unfamiliar headers.
-    fn verify_general<'a>(
-        &self,
-        token: &str,
-        buffer: &'a mut PayloadBuffer,
-    ) -> Result<&'a [u8], AuthError> {
+    /// Verifies with `jsonwebtoken` (asymmetric algorithms and unfamiliar
+    /// headers) and returns the payload segment, still encoded.
+    fn verify_general<'a>(&self, token: &'a str) -> Result<&'a str, AuthError> {
         let keys = &self.inner.keys;
         jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &keys.decoding, &keys.validation)
             .map_err(|error| self.describe(token, error))?;
 
-        let payload = token.split('.').nth(1).ok_or_else(verify::malformed)?;
-        verify::decode_payload(payload, buffer)
+        token.split('.').nth(1).ok_or_else(verify::malformed)
     }
 
     fn check_times(&self, claims: &ClaimsRef<'_>) -> Result<(), AuthError> {
@@ -303,7 +330,14 @@ impl Jwt {
     }
 
     async fn ensure_not_revoked(&self, keys: &[RevocationKey]) -> Result<(), AuthError> {
-        match self.inner.revocation.store().is_revoked(keys).await {
+        let revoked = self.inner.revocation.store().is_revoked(keys).await;
+        self.revocation_verdict(revoked)
+    }
+
+    /// Turns the store's answer into a rejection: a revoked token is
+    /// invalid, and a failed store fails closed with 503.
+    fn revocation_verdict(&self, revoked: Result<bool, RevocationError>) -> Result<(), AuthError> {
+        match revoked {
             Ok(false) => Ok(()),
             Ok(true) => Err(AuthError::invalid_token("Token has been revoked")),
             Err(error) => {
@@ -437,6 +471,35 @@ impl Jwt {
         serde_json::from_slice::<AlgorithmOnly>(&json)
             .is_ok_and(|header| header.alg != format!("{:?}", self.inner.keys.algorithm))
     }
+}
+
+/// A verified access token, reduced to what the stores need.
+struct Access {
+    user_id: UserId,
+    keys: AccessKeys,
+}
+
+/// The keys that revoke an access token: its own, and its login session's
+/// when it has one.
+enum AccessKeys {
+    One([RevocationKey; 1]),
+    Two([RevocationKey; 2]),
+}
+
+impl AccessKeys {
+    fn as_slice(&self) -> &[RevocationKey] {
+        match self {
+            Self::One(keys) => keys,
+            Self::Two(keys) => keys,
+        }
+    }
+}
+
+async fn find_user(users: &Users, id: &UserId) -> Result<AnyUser, AuthError> {
+    users
+        .find_by_id(id)
+        .await?
+        .ok_or_else(|| AuthError::invalid_token("User not found"))
 }
 
 /// Returns the key that revokes one token: its `jti`, else its hash.

@@ -17,8 +17,9 @@ use sha2::{Sha256, Sha384, Sha512};
 use auth_core::AuthError;
 
 /// Payloads up to this size are decoded on the stack; tokens this crate
-/// issues decode to about 150 bytes.
-const INLINE_PAYLOAD_BYTES: usize = 1024;
+/// issues decode to about 150 bytes. The buffer is zeroed on every request,
+/// so it is kept small.
+const INLINE_PAYLOAD_BYTES: usize = 512;
 
 /// Largest HMAC output, HS512's.
 const MAX_SIGNATURE_BYTES: usize = 64;
@@ -108,44 +109,44 @@ impl FastHmac {
         Ok(token)
     }
 
-    /// Tells whether the token's header segment is one this path handles.
-    pub(crate) fn knows_header(&self, token: &str) -> bool {
-        let header = token.split('.').next().unwrap_or_default();
-        self.headers.iter().any(|known| known == header)
-    }
-
-    /// Verifies `token`, whose header [`knows_header`](Self::knows_header)
-    /// accepted, and decodes its payload into `buffer`.
-    pub(crate) fn verify<'a>(
-        &self,
-        token: &str,
-        buffer: &'a mut PayloadBuffer,
-    ) -> Result<&'a [u8], AuthError> {
-        let mut segments = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(malformed());
+    /// Verifies `token` and returns its payload segment, still encoded, or
+    /// returns `None` when its header segment is not one this path handles.
+    ///
+    /// The token is split once, at its first two dots. A third dot can only
+    /// sit in the signature segment, where it fails base64 decoding, so it is
+    /// looked for only then, to report the token as malformed.
+    pub(crate) fn verify<'a>(&self, token: &'a str) -> Option<Result<&'a str, AuthError>> {
+        let (header, rest) = token.split_once('.')?;
+        if !self.headers.iter().any(|known| known == header) {
+            return None;
+        }
+        let Some((payload, signature)) = rest.split_once('.') else {
+            return Some(Err(malformed()));
         };
 
         let mut signature_bytes = [0_u8; MAX_SIGNATURE_BYTES];
         let Ok(signature_length) = URL_SAFE_NO_PAD.decode_slice(signature, &mut signature_bytes)
         else {
-            return Err(AuthError::invalid_token("Token signature is invalid"));
+            return Some(Err(if signature.contains('.') {
+                malformed()
+            } else {
+                invalid_signature()
+            }));
         };
         let signing_input = &token.as_bytes()[..header.len() + 1 + payload.len()];
         if !self
             .key
             .verify(signing_input, &signature_bytes[..signature_length])
         {
-            return Err(AuthError::invalid_token("Token signature is invalid"));
+            return Some(Err(invalid_signature()));
         }
 
-        decode_payload(payload, buffer)
+        Some(Ok(payload))
     }
+}
+
+fn invalid_signature() -> AuthError {
+    AuthError::invalid_token("Token signature is invalid")
 }
 
 /// Space for a decoded payload: on the stack when it fits, else on the heap.
