@@ -9,7 +9,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use auth_core::{Auth, AuthConfig, AuthError, UserId, UserModel, UserStoreError, async_trait};
-use auth_jwt::{Jwt, MAX_TOKEN_LENGTH, token_from_header, token_from_query};
+use auth_jwt::{Jwt, MAX_TOKEN_LENGTH, TokenType, token_from_header, token_from_query};
+use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Request, Uri, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use proptest::prelude::*;
@@ -233,6 +234,40 @@ proptest! {
     }
 
     #[test]
+    fn header_verdict_matches_exact_steps(
+        prefix in header_prefix(),
+        suffix in header_suffix(),
+        tamper in prop::option::of(tamper()),
+        refresh in any::<bool>(),
+        query in prop_oneof![
+            2 => Just(""),
+            1 => prop::sample::select(vec!["?page=2", "?authorization=x", "?a=1&authorization"]),
+        ],
+        second_header in prop::bool::weighted(0.05),
+    ) {
+        let tokens = APP.jwt.login(&User { id: 1 }).unwrap();
+        let token = if refresh { tokens.refresh_token } else { tokens.access_token };
+        let token = match &tamper {
+            Some(tamper) => apply(&token, tamper),
+            None => token,
+        };
+        let mut request = Request::get(format!("/me{query}")).body(()).unwrap();
+        let Ok(value) = HeaderValue::from_str(&format!("{prefix}{token}{suffix}")) else {
+            return Ok(());
+        };
+        request.headers_mut().append(header::AUTHORIZATION, value.clone());
+        if second_header {
+            request.headers_mut().append(header::AUTHORIZATION, value);
+        }
+        let parts = request.into_parts().0;
+
+        let verdict = ready(APP.auth.authenticate::<User>(&parts))
+            .map(|user| user.id)
+            .map_err(|error| error.reason().to_owned());
+        prop_assert_eq!(verdict, reference_header_verdict(&parts), "{:?} {:?} {:?}", prefix, suffix, tamper);
+    }
+
+    #[test]
     fn tampered_token_verdict_matches_jsonwebtoken(tamper in tamper()) {
         let token = APP.jwt.login(&User { id: 1 }).unwrap().access_token;
         let tampered = apply(&token, &tamper);
@@ -265,6 +300,50 @@ proptest! {
 
         prop_assert_eq!(APP.jwt.verify(&token).is_ok(), reference_accepts(&token), "{}", token);
     }
+}
+
+/// The header authenticator's verdict composed from its documented steps:
+/// the exact header parser, the check for a second credential in the query,
+/// then `Jwt::verify`, the token type and the user lookup. The revocation
+/// store stays empty in these tests.
+fn reference_header_verdict(parts: &Parts) -> Result<i64, String> {
+    let token = token_from_header(&parts.headers).map_err(|error| error.reason().to_owned())?;
+    let query = parts.uri.query().unwrap_or_default();
+    if query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("authorization"))
+    {
+        return Err("Token was sent in both the Authorization header and the authorization query parameter; send one".to_owned());
+    }
+    let claims = APP
+        .jwt
+        .verify(token)
+        .map_err(|error| error.reason().to_owned())?;
+    if claims.token_type != TokenType::Access {
+        return Err("Token is not an access token".to_owned());
+    }
+    match claims.user_id {
+        UserId::Int(1) => Ok(1),
+        _ => Err("User not found".to_owned()),
+    }
+}
+
+/// Text around a token in a header value: valid forms and near misses.
+fn header_prefix() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        2 => Just("Bearer "),
+        1 => prop::sample::select(vec![
+            "bearer ", "BEARER   ", "Bearer", "Bearer\t", " Bearer ", "\tBearer ", "Basic ",
+            "Bearer x ", "", "Bearer =",
+        ]),
+    ]
+}
+
+fn header_suffix() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        2 => Just(""),
+        1 => prop::sample::select(vec![" ", "\t", "  \t", " x", "=", "==", "\"", ".", "~"]),
+    ]
 }
 
 /// Signs with the header PyJWT writes, `alg` first, as Panther's tokens have.

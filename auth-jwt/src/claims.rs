@@ -99,9 +99,15 @@ pub(crate) fn parse(payload: &[u8]) -> Result<ClaimsRef<'_>, AuthError> {
         return Err(AuthError::invalid_token("Token is malformed"));
     }
 
-    let fields = match serde_json::from_slice::<TypedFields<'_>>(payload) {
-        Ok(fields) => fields.into(),
-        Err(_) => lenient_fields(payload)?,
+    // One UTF-8 check of the whole payload lets `from_str` skip the check
+    // that `from_slice` repeats for every string. A payload that is not
+    // UTF-8 fails `from_slice` too, so the lenient parse rejects it.
+    let typed = std::str::from_utf8(payload)
+        .ok()
+        .and_then(|json| serde_json::from_str::<TypedFields<'_>>(json).ok());
+    let fields = match typed {
+        Some(fields) => fields.into(),
+        None => lenient_fields(payload)?,
     };
     fields.check()
 }

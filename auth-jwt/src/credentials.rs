@@ -21,6 +21,10 @@ pub const MAX_TOKEN_LENGTH: usize = 4096;
 /// `Bearer `, then the token with every byte encoded as `%XX`.
 const MAX_QUERY_VALUE_LENGTH: usize = 3 * (MAX_TOKEN_LENGTH + 7);
 
+/// Maximum length of the `Authorization` header value: the scheme, a
+/// space and the longest token, with some room for extra whitespace.
+const MAX_HEADER_LENGTH: usize = SCHEME.len() + 1 + MAX_TOKEN_LENGTH + 16;
+
 /// Name of the query parameter, as Panther names it.
 pub const QUERY_PARAMETER: &str = "authorization";
 
@@ -42,7 +46,7 @@ pub fn token_from_header(headers: &HeaderMap) -> Result<&str, AuthError> {
     }
 
     let bytes = value.as_bytes();
-    if bytes.len() > SCHEME.len() + 1 + MAX_TOKEN_LENGTH + 16 {
+    if bytes.len() > MAX_HEADER_LENGTH {
         return Err(AuthError::invalid_token(
             "Authorization header is too large",
         ));
@@ -72,17 +76,41 @@ pub fn token_from_header(headers: &HeaderMap) -> Result<&str, AuthError> {
 /// accepts or rejects with its reason, so this only saves time: every value
 /// it accepts, the exact parser accepts with the same token.
 fn common_bearer_token(value: &[u8]) -> Option<&str> {
-    let (scheme, rest) = value.split_at_checked(SCHEME.len())?;
-    if !scheme.eq_ignore_ascii_case(SCHEME.as_bytes()) || rest.first() != Some(&b' ') {
-        return None;
-    }
-    let start = rest.iter().position(|&byte| byte != b' ')?;
-    let token = &rest[start..];
+    let token = after_bearer(value)?;
     if token.len() > MAX_TOKEN_LENGTH || !is_b64token_bytes(token) {
         return None;
     }
     // Every byte is ASCII now, so this cannot fail.
     std::str::from_utf8(token).ok()
+}
+
+/// Returns what follows `Bearer` and its spaces in the one `Authorization`
+/// header, without checking that it is a token, or `None` when the header
+/// is not of that form.
+///
+/// A caller may use it only as a token that then verifies: a verified token
+/// consists of base64url segments and dots, so [`token_from_header`] would
+/// have returned the same text. On any rejection the caller must ask
+/// [`token_from_header`] for the reason, since a header that is wrong in
+/// several ways gets that function's reason first.
+pub(crate) fn unchecked_bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() || value.len() > MAX_HEADER_LENGTH {
+        return None;
+    }
+    std::str::from_utf8(after_bearer(value.as_bytes())?).ok()
+}
+
+/// Returns the text after `Bearer`, in any case, and one or more spaces,
+/// if the value starts that way and has more.
+fn after_bearer(value: &[u8]) -> Option<&[u8]> {
+    let (scheme, rest) = value.split_at_checked(SCHEME.len())?;
+    if !scheme.eq_ignore_ascii_case(SCHEME.as_bytes()) || rest.first() != Some(&b' ') {
+        return None;
+    }
+    let start = rest.iter().position(|&byte| byte != b' ')?;
+    Some(&rest[start..])
 }
 
 /// Returns the token of the `authorization` query parameter, percent-decoded,

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,23 @@ use sha2::{Digest, Sha256};
 /// Tokens with a `jti` are keyed by it; tokens without one, such as those
 /// Panther issues, by the SHA-256 of the token, so the token itself is
 /// never stored.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RevocationKey(String);
+#[derive(Clone)]
+pub struct RevocationKey(KeyText);
+
+/// Longest key stored inline. A hash key is `sha256:` and 43 base64
+/// characters, 50 bytes; the ids this crate issues make keys of 26.
+const INLINE_KEY_BYTES: usize = 62;
+
+/// The key's text. Keys are built twice per authenticated request, so the
+/// common sizes are kept inline rather than allocated.
+#[derive(Clone)]
+enum KeyText {
+    Inline {
+        length: u8,
+        bytes: [u8; INLINE_KEY_BYTES],
+    },
+    Heap(Box<str>),
+}
 
 impl RevocationKey {
     /// Key of a token with this `jti`.
@@ -27,7 +43,7 @@ impl RevocationKey {
     /// Key of a token without `jti`: its SHA-256, base64url-encoded.
     pub fn token_hash(token: &str) -> Self {
         let digest = Sha256::digest(token.as_bytes());
-        Self(format!("sha256:{}", URL_SAFE_NO_PAD.encode(digest)))
+        Self::join("sha256:", &URL_SAFE_NO_PAD.encode(digest))
     }
 
     /// Key of a login session: every token whose `fam` claim is `family`.
@@ -35,23 +51,78 @@ impl RevocationKey {
         Self::join("fam:", family)
     }
 
-    // Built without `format!`: two keys are made on every authenticated request.
     fn join(kind: &str, id: &str) -> Self {
-        let mut key = String::with_capacity(kind.len() + id.len());
-        key.push_str(kind);
-        key.push_str(id);
-        Self(key)
+        let length = kind.len() + id.len();
+        let inline_length = match u8::try_from(length) {
+            Ok(inline_length) if length <= INLINE_KEY_BYTES => inline_length,
+            _ => return Self(KeyText::Heap([kind, id].concat().into_boxed_str())),
+        };
+
+        let mut bytes = [0; INLINE_KEY_BYTES];
+        bytes[..kind.len()].copy_from_slice(kind.as_bytes());
+        bytes[kind.len()..length].copy_from_slice(id.as_bytes());
+        Self(KeyText::Inline {
+            length: inline_length,
+            bytes,
+        })
     }
 
     /// Returns the key as text, for stores that need a string.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // The bytes are two whole `str`s end to end, so they are UTF-8
+            // and the fallback is never taken.
+            KeyText::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            KeyText::Heap(text) => text,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            KeyText::Inline { length, bytes } => &bytes[..usize::from(*length)],
+            KeyText::Heap(text) => text.as_bytes(),
+        }
+    }
+}
+
+// Equality, order and hash compare the text, wherever it is stored.
+impl PartialEq for RevocationKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for RevocationKey {}
+
+impl PartialOrd for RevocationKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RevocationKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for RevocationKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl fmt::Debug for RevocationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RevocationKey")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
 impl fmt::Display for RevocationKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -288,6 +359,20 @@ mod tests {
 
         let keys = [RevocationKey::token_id("t"), RevocationKey::family("f")];
         assert!(store.is_revoked(&keys).await.unwrap());
+    }
+
+    #[test]
+    fn keys_compare_by_text_inline_or_not() {
+        let long_id = "x".repeat(INLINE_KEY_BYTES);
+        let long = RevocationKey::token_id(&long_id);
+        let short = RevocationKey::token_id("abc");
+
+        assert_eq!(long.as_str(), format!("jti:{long_id}"));
+        assert_eq!(short.as_str(), "jti:abc");
+        assert_eq!(short, RevocationKey::token_id("abc"));
+        assert_ne!(short, RevocationKey::family("abc"));
+        assert!(short < long, "keys order as their text does");
+        assert_eq!(format!("{short:?}"), r#"RevocationKey("jti:abc")"#);
     }
 
     #[test]
