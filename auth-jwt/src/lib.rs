@@ -131,7 +131,10 @@ impl Authentication for JwtAuthentication {
     /// verification reads every byte anyway; the exact parser runs only to
     /// name the reason for a rejection.
     fn authenticate_now<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Option<Outcome<'a>> {
+        // Only the fast HMAC path may see an unchecked token: it rejects
+        // anything else without allocating, where `jsonwebtoken` would not.
         let unchecked = credentials::unchecked_bearer_token(&request.headers)
+            .filter(|token| self.jwt.has_fast_header(token))
             .filter(|_| !credentials::query_has_token(&request.uri));
         let rejection = match unchecked.map(|token| self.jwt.authenticate_now(token, users)) {
             Some(Outcome::Done(Err(rejection))) => Some(rejection),

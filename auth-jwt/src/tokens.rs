@@ -259,6 +259,12 @@ impl Jwt {
         }
     }
 
+    /// Tells whether the fast HMAC path handles `token`'s header segment.
+    pub(crate) fn has_fast_header(&self, token: &str) -> bool {
+        let fast = self.inner.keys.fast.as_ref();
+        fast.is_some_and(|fast| fast.knows_header(token))
+    }
+
     /// Checks an access token as far as no I/O is needed: signature,
     /// algorithm, claims, times and type. The decoded payload lives in this
     /// frame only, so the futures that await the stores stay small.
@@ -305,6 +311,10 @@ impl Jwt {
     /// Verifies with `jsonwebtoken` (asymmetric algorithms and unfamiliar
     /// headers) and returns the payload segment, still encoded.
     fn verify_general<'a>(&self, token: &'a str) -> Result<&'a str, AuthError> {
+        // `jsonwebtoken` rejects these too, but boxes its error.
+        if token.split('.').count() != 3 {
+            return Err(verify::malformed());
+        }
         let keys = &self.inner.keys;
         jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &keys.decoding, &keys.validation)
             .map_err(|error| self.describe(token, error))?;

@@ -109,6 +109,13 @@ impl FastHmac {
         Ok(token)
     }
 
+    /// Tells whether the token's header segment is one this path handles.
+    pub(crate) fn knows_header(&self, token: &str) -> bool {
+        token
+            .split_once('.')
+            .is_some_and(|(header, _)| self.headers.iter().any(|known| known == header))
+    }
+
     /// Verifies `token` and returns its payload segment, still encoded, or
     /// returns `None` when its header segment is not one this path handles.
     ///
