@@ -32,7 +32,7 @@ Environment (also read from .env in the working directory):
   RUST_LOG           log filter [default: info]
 ";
 
-/// What the command line asks for.
+/// Action selected by the command-line arguments.
 enum Command {
     Serve { addr: Option<SocketAddr> },
     Help,

@@ -115,8 +115,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The reason of a rejected request, carried from [`ApiError`] to
-/// [`log_rejections`] on the response, which knows nothing of the request.
+/// Reason of a rejected request, carried on the response from [`ApiError`]
+/// to [`log_rejections`], because an `ApiError` has no access to the request.
 #[derive(Clone)]
 struct Rejection(String);
 

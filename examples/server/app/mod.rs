@@ -30,7 +30,7 @@ pub use user::User;
 
 use password::Passwords;
 
-/// Address the server listens on unless told otherwise.
+/// Default listening address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 
 /// Database used when `DATABASE_URL` is unset: a file in the working directory.
@@ -55,8 +55,8 @@ pub struct Options {
     /// Authentication settings. [`start`] fills in `AUTHENTICATION`,
     /// `WS_AUTHENTICATION` and a random `SECRET_KEY` when they are unset.
     pub config: AuthConfig,
-    /// Where revoked tokens are kept: `None` for memory, which suits one
-    /// instance; several instances need one shared store.
+    /// Store of revoked tokens. `None` keeps them in memory, which suits one
+    /// instance, because several instances need one shared store.
     pub revocation: Option<Revocation>,
 }
 
@@ -72,7 +72,7 @@ impl Options {
     }
 }
 
-/// Why the server could not start.
+/// Failure to start the server.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("invalid authentication settings: {0}")]
@@ -123,7 +123,7 @@ impl Server {
 
     /// Stops accepting connections and waits for open requests to finish.
     pub async fn stop(self) -> std::io::Result<()> {
-        // The task may have ended already; its result below tells why.
+        // The task may have ended already, and then its result shows why.
         let _ = self.shutdown.send(());
         flatten(self.task.await)
     }
@@ -133,7 +133,7 @@ fn flatten(result: Result<std::io::Result<()>, tokio::task::JoinError>) -> std::
     result.map_err(std::io::Error::other)?
 }
 
-/// What every handler shares.
+/// State shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     pool: SqlitePool,

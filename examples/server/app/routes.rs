@@ -21,7 +21,7 @@ const MAX_USERNAME_CHARS: usize = 150;
 /// Shortest accepted password (NIST SP 800-63B section 3.1.1.2).
 const MIN_PASSWORD_CHARS: usize = 8;
 
-/// Longest accepted password; it bounds the hashing work one request can cause.
+/// Longest accepted password, which bounds the hashing work of one request.
 const MAX_PASSWORD_CHARS: usize = 1024;
 
 #[derive(Deserialize)]
@@ -213,16 +213,15 @@ async fn echo(mut socket: WebSocket, user: User) {
         return;
     }
 
-    // Pings are answered by the WebSocket library; binary messages are ignored.
+    // The WebSocket library replies to pings. Binary messages are ignored.
     while let Some(Ok(message)) = socket.recv().await {
-        match message {
-            Message::Text(text) => {
-                if socket.send(Message::Text(text)).await.is_err() {
-                    break;
-                }
-            }
+        let text = match message {
+            Message::Text(text) => text,
             Message::Close(_) => break,
-            _ => {}
+            _ => continue,
+        };
+        if socket.send(Message::Text(text)).await.is_err() {
+            break;
         }
     }
     tracing::info!(user_id = user.id, "WebSocket closed");

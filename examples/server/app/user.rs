@@ -52,7 +52,7 @@ impl UserModel for User {
     }
 }
 
-/// What the API shows of a user: everything but the password hash.
+/// Public view of a user: every field except the password hash.
 #[derive(Debug, Serialize)]
 pub struct Profile {
     pub id: i64,
