@@ -49,6 +49,8 @@
 //! ));
 //! ```
 
+#![warn(missing_docs)]
+
 mod auth;
 mod authentication;
 #[cfg(feature = "axum")]

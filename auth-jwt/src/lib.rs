@@ -72,11 +72,14 @@
 //! # }).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 mod claims;
 mod credentials;
 mod keys;
 mod revocation;
 mod tokens;
+mod verify;
 
 use async_trait::async_trait;
 use auth_core::{

@@ -73,6 +73,19 @@ pub trait RevocationStore: Send + Sync + 'static {
     async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError>;
 }
 
+/// A shared store is a store: callers may keep an `Arc` to it for
+/// inspection while the authenticators use it.
+#[async_trait]
+impl<S: RevocationStore + ?Sized> RevocationStore for Arc<S> {
+    async fn is_revoked(&self, keys: &[RevocationKey]) -> Result<bool, RevocationError> {
+        (**self).is_revoked(keys).await
+    }
+
+    async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, RevocationError> {
+        (**self).revoke(key, ttl).await
+    }
+}
+
 /// The revocation store in use, shared as an [`Auth`](auth_core::Auth)
 /// resource: `Auth::builder().resource(Revocation::new(store))`.
 #[derive(Clone)]

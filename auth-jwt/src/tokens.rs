@@ -10,10 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use serde::Serialize;
 
-use crate::claims::{Claims, IssuedClaims, ReceivedClaims, TokenType};
+use crate::claims::{self, Claims, ClaimsRef, IssuedClaims, TokenType};
 use crate::credentials::MAX_TOKEN_LENGTH;
 use crate::keys::Keys;
 use crate::revocation::{Revocation, RevocationKey};
+use crate::verify::{self, MAX_PAYLOAD_BYTES};
 
 /// The detail sent when a dependency of authentication fails.
 const UNAVAILABLE: &str = "Authentication service is unavailable";
@@ -214,15 +215,9 @@ impl Jwt {
     /// Verifies the signature, the algorithm, the claims' types and the
     /// times of `token`; does not consult the revocation store.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        if token.len() > MAX_TOKEN_LENGTH {
-            return Err(AuthError::invalid_token("Token is too large"));
-        }
-        let keys = &self.inner.keys;
-        let data = jsonwebtoken::decode::<ReceivedClaims>(token, &keys.decoding, &keys.validation)
-            .map_err(|error| self.describe(token, error))?;
-        let claims = data.claims.check()?;
-        self.check_times(&claims)?;
-        Ok(claims)
+        let mut buffer = verify::payload_buffer();
+        self.verify_into(token, &mut buffer)
+            .map(ClaimsRef::into_owned)
     }
 
     /// Authenticates with an access token: verifies it, checks revocation
@@ -237,7 +232,7 @@ impl Jwt {
             return Err(AuthError::invalid_token("Token is not an access token"));
         }
 
-        let mut keys = vec![token_key(token, &claims)];
+        let mut keys = vec![token_key(token, claims.id.as_deref())];
         if let Some(family) = &claims.family {
             keys.push(RevocationKey::family(family));
         }
@@ -249,7 +244,41 @@ impl Jwt {
             .ok_or_else(|| AuthError::invalid_token("User not found"))
     }
 
-    fn check_times(&self, claims: &Claims) -> Result<(), AuthError> {
+    /// Verifies `token`, decoding its payload into `buffer` so that the
+    /// claims can borrow from it.
+    fn verify_into<'a>(
+        &self,
+        token: &str,
+        buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
+    ) -> Result<ClaimsRef<'a>, AuthError> {
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(AuthError::invalid_token("Token is too large"));
+        }
+        let payload = match &self.inner.keys.fast {
+            Some(fast) if fast.knows_header(token) => fast.verify(token, buffer)?,
+            _ => self.verify_general(token, buffer)?,
+        };
+
+        let claims = claims::parse(payload)?;
+        self.check_times(&claims)?;
+        Ok(claims)
+    }
+
+    /// Verifies with `jsonwebtoken`: asymmetric algorithms and unfamiliar headers.
+    fn verify_general<'a>(
+        &self,
+        token: &str,
+        buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
+    ) -> Result<&'a [u8], AuthError> {
+        let keys = &self.inner.keys;
+        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &keys.decoding, &keys.validation)
+            .map_err(|error| self.describe(token, error))?;
+
+        let payload = token.split('.').nth(1).ok_or_else(verify::malformed)?;
+        verify::decode_payload(payload, buffer)
+    }
+
+    fn check_times(&self, claims: &ClaimsRef<'_>) -> Result<(), AuthError> {
         let now = now_seconds();
         let leeway = self.inner.leeway.as_secs_f64();
 
@@ -281,7 +310,8 @@ impl Jwt {
     async fn revoke_token(&self, token: &str, claims: &Claims) -> Result<bool, AuthError> {
         let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
         let ttl = Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO);
-        self.revoke(&token_key(token, claims), ttl).await
+        self.revoke(&token_key(token, claims.id.as_deref()), ttl)
+            .await
     }
 
     /// Revokes a login session for as long as any of its tokens can live.
@@ -398,8 +428,8 @@ impl Jwt {
 }
 
 /// Returns the key that revokes one token: its `jti`, else its hash.
-fn token_key(token: &str, claims: &Claims) -> RevocationKey {
-    match &claims.id {
+fn token_key(token: &str, id: Option<&str>) -> RevocationKey {
+    match id {
         Some(id) => RevocationKey::token_id(id),
         None => RevocationKey::token_hash(token),
     }
