@@ -11,6 +11,7 @@ mod support;
 
 mod accounts;
 mod api_keys;
+mod logs;
 mod startup;
 mod tokens;
 mod websocket;

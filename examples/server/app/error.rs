@@ -137,9 +137,21 @@ pub async fn log_rejections(request: Request, next: Next) -> Response {
 
     let status = response.status().as_u16();
     if response.status().is_server_error() {
-        tracing::error!(%method, path, status, reason, "request failed");
+        tracing::error!(
+            method = method.as_str(),
+            path,
+            status,
+            reason,
+            "request failed"
+        );
     } else {
-        tracing::info!(%method, path, status, reason, "request rejected");
+        tracing::info!(
+            method = method.as_str(),
+            path,
+            status,
+            reason,
+            "request rejected"
+        );
     }
     response
 }

@@ -232,8 +232,8 @@ fn with_server_defaults(mut config: AuthConfig) -> Result<AuthConfig, StartError
     if config.jwt_key().is_none() && hmac {
         tracing::warn!(
             "SECRET_KEY is not set, so tokens are signed with a random key and stop working \
-             when the server restarts; set SECRET_KEY in the environment or .env to at least \
-             64 random characters, such as the output of `openssl rand -base64 48`"
+             when the server restarts; set SECRET_KEY in the environment or .env to a random \
+             value of at least 32 bytes, such as the output of `openssl rand -base64 48`"
         );
         config = config.secret_key(random_key()?);
     }
