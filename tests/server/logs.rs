@@ -30,7 +30,7 @@ impl Captured {
 }
 
 // `#[tokio::test]` runs the server's tasks on the test's thread, so the
-// thread's default subscriber sees the server's events too.
+// thread's default subscriber receives the server's events too.
 #[tokio::test]
 async fn log_has_reasons_but_no_credentials() {
     let captured = Captured::default();
