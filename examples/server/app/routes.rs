@@ -208,7 +208,16 @@ pub async fn ws(
 
 async fn echo(mut socket: WebSocket, user: User) {
     tracing::info!(user_id = user.id, "WebSocket opened");
-    let greeting = serde_json::json!({ "user": Profile::from(&user) }).to_string();
+    let greeting = CurrentUser {
+        user: Some(Profile::from(&user)),
+    };
+    let greeting = match serde_json::to_string(&greeting) {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::error!(user_id = user.id, %error, "serializing the WebSocket greeting failed");
+            return;
+        }
+    };
     if socket.send(Message::Text(greeting.into())).await.is_err() {
         return;
     }
