@@ -171,4 +171,12 @@ async fn authentication_setting_can_select_api_keys() {
         "X-API-Key header is missing",
     )
     .await;
+
+    // The token lifecycle does not depend on AUTHENTICATION.
+    let logout = server
+        .send_with_token(Method::POST, "/logout", &tokens.access)
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let refreshed = server.refresh(&tokens.refresh).await;
+    assert_invalid_token(refreshed, "Token has been revoked").await;
 }

@@ -111,14 +111,23 @@ pub async fn refresh(
     Ok(Json(tokens))
 }
 
-/// `POST /logout`: revokes the access token and the rest of its login session.
-#[protected]
+/// `POST /logout`: revokes the bearer access token and the rest of its
+/// login session.
+///
+/// Like `/login` and `/refresh`, it works on JWTs whatever `AUTHENTICATION`
+/// selects, because it ends a token's life rather than reading a user.
 pub async fn logout(
-    user: User,
+    auth: Auth,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let token = token_from_header(&headers)?;
+    // The same checks as a protected route: signature, type, revocation, user.
+    let user = state.jwt.authenticate_token(token, auth.users()).await?;
+    let user: User = user
+        .downcast()
+        .map_err(|_| ApiError::internal("the user store returned another user type"))?;
+
     state.jwt.logout(token).await?;
     tracing::info!(user_id = user.id, "user logged out");
     Ok(StatusCode::NO_CONTENT)
