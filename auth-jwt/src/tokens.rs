@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::{AnyUser, AuthConfig, AuthError, ConfigError, Setup, UserId, UserModel, Users};
@@ -14,7 +15,7 @@ use crate::claims::{self, Claims, ClaimsRef, IssuedClaims, TokenType};
 use crate::credentials::MAX_TOKEN_LENGTH;
 use crate::keys::Keys;
 use crate::revocation::{Revocation, RevocationKey};
-use crate::verify::{self, MAX_PAYLOAD_BYTES};
+use crate::verify::{self, PayloadBuffer};
 
 /// The detail sent when a dependency of authentication fails.
 const UNAVAILABLE: &str = "Authentication service is unavailable";
@@ -52,6 +53,7 @@ struct Inner {
     leeway: Duration,
     revocation: Revocation,
     users: Users,
+    ids: Ids,
 }
 
 impl fmt::Debug for Jwt {
@@ -95,6 +97,7 @@ impl Jwt {
                 leeway: jwt.clock_leeway(),
                 revocation,
                 users,
+                ids: Ids::new()?,
             }),
         };
         service.check_key_pair()?;
@@ -148,12 +151,12 @@ impl Jwt {
 
     /// Issues an access and a refresh token for `user`, starting a new login session.
     pub fn login<U: UserModel>(&self, user: &U) -> Result<TokenPair, AuthError> {
-        self.issue(&user.id(), &random_id()?)
+        self.issue(&user.id(), &self.inner.ids.next())
     }
 
     /// Issues an access and a refresh token for the user with this id.
     pub fn login_id(&self, user_id: &UserId) -> Result<TokenPair, AuthError> {
-        self.issue(user_id, &random_id()?)
+        self.issue(user_id, &self.inner.ids.next())
     }
 
     /// Exchanges a refresh token for a new pair and revokes it, so that it works once.
@@ -196,7 +199,7 @@ impl Jwt {
 
         let family = match &claims.family {
             Some(family) => family.clone(),
-            None => random_id()?,
+            None => self.inner.ids.next(),
         };
         self.issue(&claims.user_id, &family)
     }
@@ -215,7 +218,7 @@ impl Jwt {
     /// Verifies the signature, the algorithm, the claims' types and the
     /// times of `token`; does not consult the revocation store.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let mut buffer = verify::payload_buffer();
+        let mut buffer = PayloadBuffer::new();
         self.verify_into(token, &mut buffer)
             .map(ClaimsRef::into_owned)
     }
@@ -227,16 +230,20 @@ impl Jwt {
         token: &str,
         users: &Users,
     ) -> Result<AnyUser, AuthError> {
-        let claims = self.verify(token)?;
+        let mut buffer = PayloadBuffer::new();
+        let claims = self.verify_into(token, &mut buffer)?;
         if claims.token_type != TokenType::Access {
             return Err(AuthError::invalid_token("Token is not an access token"));
         }
 
-        let mut keys = vec![token_key(token, claims.id.as_deref())];
-        if let Some(family) = &claims.family {
-            keys.push(RevocationKey::family(family));
+        let token_key = token_key(token, claims.id.as_deref());
+        match &claims.family {
+            Some(family) => {
+                self.ensure_not_revoked(&[token_key, RevocationKey::family(family)])
+                    .await?;
+            }
+            None => self.ensure_not_revoked(&[token_key]).await?,
         }
-        self.ensure_not_revoked(&keys).await?;
 
         users
             .find_by_id(&claims.user_id)
@@ -249,7 +256,7 @@ impl Jwt {
     fn verify_into<'a>(
         &self,
         token: &str,
-        buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
+        buffer: &'a mut PayloadBuffer,
     ) -> Result<ClaimsRef<'a>, AuthError> {
         if token.len() > MAX_TOKEN_LENGTH {
             return Err(AuthError::invalid_token("Token is too large"));
@@ -268,7 +275,7 @@ impl Jwt {
     fn verify_general<'a>(
         &self,
         token: &str,
-        buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
+        buffer: &'a mut PayloadBuffer,
     ) -> Result<&'a [u8], AuthError> {
         let keys = &self.inner.keys;
         jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &keys.decoding, &keys.validation)
@@ -365,11 +372,16 @@ impl Jwt {
             user_id,
             iat: now,
             exp: now.saturating_add(life_time.as_secs()),
-            jti: &random_id()?,
+            jti: &self.inner.ids.next(),
             fam: family,
         };
         let keys = &self.inner.keys;
-        jsonwebtoken::encode(&keys.header, &claims, &keys.encoding).map_err(|error| {
+        let signed = match &keys.fast {
+            Some(fast) => fast.sign(&claims).map_err(|error| error.to_string()),
+            None => jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
+                .map_err(|error| error.to_string()),
+        };
+        signed.map_err(|error| {
             tracing::error!(target: "auth", %error, "signing a token failed");
             AuthError::internal("signing a token failed")
         })
@@ -435,14 +447,38 @@ fn token_key(token: &str, id: Option<&str>) -> RevocationKey {
     }
 }
 
-/// Returns 128 random bits, base64url-encoded: a `jti` or a session id.
-fn random_id() -> Result<String, AuthError> {
-    let mut bytes = [0_u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| {
-        tracing::error!(target: "auth", %error, "the system random number generator failed");
-        AuthError::internal("the system random number generator failed")
-    })?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+/// Generator of `jti` and session ids.
+///
+/// An id is 64 random bits drawn once per service, then a 64-bit counter
+/// that starts at a random value: unique without a system call per token.
+/// Ids are not secrets, because every token shows its own.
+struct Ids {
+    prefix: [u8; 8],
+    counter: AtomicU64,
+}
+
+impl Ids {
+    fn new() -> Result<Self, ConfigError> {
+        let mut seed = [0_u8; 16];
+        getrandom::fill(&mut seed).map_err(|error| ConfigError::Authenticator {
+            name: "auth_jwt::Jwt",
+            reason: format!("the system random number generator failed: {error}"),
+        })?;
+        let (prefix, start) = seed.split_at(8);
+        Ok(Self {
+            prefix: prefix.try_into().unwrap_or_default(),
+            counter: AtomicU64::new(u64::from_be_bytes(start.try_into().unwrap_or_default())),
+        })
+    }
+
+    /// Returns the next id: 16 bytes, base64url-encoded in 22 characters.
+    fn next(&self) -> String {
+        let count = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = [0_u8; 16];
+        bytes[..8].copy_from_slice(&self.prefix);
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
 }
 
 /// Returns the current time in seconds since the Unix epoch, with fractions.

@@ -1,26 +1,24 @@
-//! Signature verification: a fast path for HMAC tokens with a known header,
-//! and `jsonwebtoken` for everything else.
+//! HMAC tokens on a fast path: signing and verifying with a key prepared at
+//! startup; `jsonwebtoken` handles everything else.
 //!
 //! The fast path does what any verifier must and nothing more: split the
 //! token, compare the header segment with the few encodings of the one
 //! accepted header, decode the signature and payload into stack buffers, and
-//! run HMAC with a key prepared at startup. Cryptography stays in the
-//! RustCrypto `hmac` and `sha2` crates, which `jsonwebtoken` itself uses;
-//! base64 decoding uses the same strict engine as `jsonwebtoken`, so both
-//! paths accept the same tokens.
+//! run HMAC. Cryptography stays in the RustCrypto `hmac` and `sha2` crates,
+//! which `jsonwebtoken` itself uses; base64 uses the same strict engine as
+//! `jsonwebtoken`, so both paths accept the same tokens.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use jsonwebtoken::Algorithm;
 use sha2::{Sha256, Sha384, Sha512};
 
 use auth_core::AuthError;
 
-use crate::credentials::MAX_TOKEN_LENGTH;
-
-/// Largest decoded payload: base64 turns 4 characters into 3 bytes.
-pub(crate) const MAX_PAYLOAD_BYTES: usize = MAX_TOKEN_LENGTH / 4 * 3;
+/// Payloads up to this size are decoded on the stack; tokens this crate
+/// issues decode to about 150 bytes.
+const INLINE_PAYLOAD_BYTES: usize = 1024;
 
 /// Largest HMAC output, HS512's.
 const MAX_SIGNATURE_BYTES: usize = 64;
@@ -34,55 +32,80 @@ enum HmacKey {
 }
 
 impl HmacKey {
-    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        // `verify_slice` compares in constant time.
+    fn new(algorithm: Algorithm, secret: &[u8]) -> Option<Self> {
+        Some(match algorithm {
+            Algorithm::HS256 => Self::Sha256(Hmac::new_from_slice(secret).ok()?),
+            Algorithm::HS384 => Self::Sha384(Hmac::new_from_slice(secret).ok()?),
+            Algorithm::HS512 => Self::Sha512(Hmac::new_from_slice(secret).ok()?),
+            _ => return None,
+        })
+    }
+
+    /// Appends the base64url signature of `message` to `out`.
+    fn sign_into(&self, message: &[u8], out: &mut String) {
         match self {
-            Self::Sha256(key) => key
-                .clone()
-                .chain_update(message)
-                .verify_slice(signature)
-                .is_ok(),
-            Self::Sha384(key) => key
-                .clone()
-                .chain_update(message)
-                .verify_slice(signature)
-                .is_ok(),
-            Self::Sha512(key) => key
-                .clone()
-                .chain_update(message)
-                .verify_slice(signature)
-                .is_ok(),
+            Self::Sha256(key) => {
+                let tag = key.clone().chain_update(message).finalize().into_bytes();
+                URL_SAFE_NO_PAD.encode_string(tag, out);
+            }
+            Self::Sha384(key) => {
+                let tag = key.clone().chain_update(message).finalize().into_bytes();
+                URL_SAFE_NO_PAD.encode_string(tag, out);
+            }
+            Self::Sha512(key) => {
+                let tag = key.clone().chain_update(message).finalize().into_bytes();
+                URL_SAFE_NO_PAD.encode_string(tag, out);
+            }
         }
+    }
+
+    /// Checks a signature; `verify_slice` compares in constant time.
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Self::Sha256(key) => key.clone().chain_update(message).verify_slice(signature),
+            Self::Sha384(key) => key.clone().chain_update(message).verify_slice(signature),
+            Self::Sha512(key) => key.clone().chain_update(message).verify_slice(signature),
+        }
+        .is_ok()
     }
 }
 
-/// Fast verifier of HMAC tokens whose header this crate or Panther would write.
+/// Signer and verifier of HMAC tokens whose header this crate or Panther writes.
 pub(crate) struct FastHmac {
     key: HmacKey,
-    /// The header segments accepted without decoding them.
-    headers: Vec<String>,
+    /// The header segments accepted without decoding them; the first is the
+    /// one this crate writes.
+    headers: [String; 2],
 }
 
 impl FastHmac {
     /// Prepares the fast path, or returns `None` for non-HMAC algorithms.
     pub(crate) fn new(algorithm: Algorithm, secret: &[u8]) -> Option<Self> {
-        if algorithm.family() != AlgorithmFamily::Hmac {
-            return None;
-        }
-        let key = match algorithm {
-            Algorithm::HS384 => HmacKey::Sha384(Hmac::new_from_slice(secret).ok()?),
-            Algorithm::HS512 => HmacKey::Sha512(Hmac::new_from_slice(secret).ok()?),
-            _ => HmacKey::Sha256(Hmac::new_from_slice(secret).ok()?),
-        };
-
-        let name = format!("{algorithm:?}");
+        let key = HmacKey::new(algorithm, secret)?;
         let own = serde_json::to_vec(&jsonwebtoken::Header::new(algorithm)).ok()?;
-        let headers = vec![
-            URL_SAFE_NO_PAD.encode(own),
-            // PyJWT, which Panther uses, writes `alg` first without spaces.
-            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{name}","typ":"JWT"}}"#)),
-        ];
-        Some(Self { key, headers })
+        // PyJWT, which Panther uses, writes `alg` first, without spaces.
+        let pyjwt = format!(r#"{{"alg":"{algorithm:?}","typ":"JWT"}}"#);
+
+        Some(Self {
+            key,
+            headers: [URL_SAFE_NO_PAD.encode(own), URL_SAFE_NO_PAD.encode(pyjwt)],
+        })
+    }
+
+    /// Signs `claims` as a token with this crate's header.
+    pub(crate) fn sign(&self, claims: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+        let json = serde_json::to_vec(claims)?;
+        let header = &self.headers[0];
+        let mut token = String::with_capacity(header.len() + json.len().div_ceil(3) * 4 + 90);
+        token.push_str(header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&json, &mut token);
+
+        let mut signature = String::with_capacity(88);
+        self.key.sign_into(token.as_bytes(), &mut signature);
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
     }
 
     /// Tells whether the token's header segment is one this path handles.
@@ -96,7 +119,7 @@ impl FastHmac {
     pub(crate) fn verify<'a>(
         &self,
         token: &str,
-        buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
+        buffer: &'a mut PayloadBuffer,
     ) -> Result<&'a [u8], AuthError> {
         let mut segments = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) = (
@@ -125,20 +148,38 @@ impl FastHmac {
     }
 }
 
-/// Decodes a payload segment into `buffer`.
-pub(crate) fn decode_payload<'a>(
-    payload: &str,
-    buffer: &'a mut [u8; MAX_PAYLOAD_BYTES],
-) -> Result<&'a [u8], AuthError> {
-    match URL_SAFE_NO_PAD.decode_slice(payload, &mut buffer[..]) {
-        Ok(length) => Ok(&buffer[..length]),
-        Err(_) => Err(malformed()),
+/// Space for a decoded payload: on the stack when it fits, else on the heap.
+pub(crate) struct PayloadBuffer {
+    inline: [u8; INLINE_PAYLOAD_BYTES],
+    heap: Vec<u8>,
+}
+
+impl PayloadBuffer {
+    pub(crate) fn new() -> Self {
+        Self {
+            inline: [0; INLINE_PAYLOAD_BYTES],
+            heap: Vec::new(),
+        }
     }
 }
 
-/// Returns a zeroed buffer for [`FastHmac::verify`].
-pub(crate) fn payload_buffer() -> [u8; MAX_PAYLOAD_BYTES] {
-    [0; MAX_PAYLOAD_BYTES]
+/// Decodes a payload segment into `buffer`.
+pub(crate) fn decode_payload<'a>(
+    payload: &str,
+    buffer: &'a mut PayloadBuffer,
+) -> Result<&'a [u8], AuthError> {
+    let needed = payload.len().div_ceil(4) * 3;
+    let space: &mut [u8] = if needed <= INLINE_PAYLOAD_BYTES {
+        &mut buffer.inline
+    } else {
+        buffer.heap.resize(needed, 0);
+        &mut buffer.heap
+    };
+
+    match URL_SAFE_NO_PAD.decode_slice(payload, &mut *space) {
+        Ok(length) => Ok(&space[..length]),
+        Err(_) => Err(malformed()),
+    }
 }
 
 pub(crate) fn malformed() -> AuthError {
