@@ -59,6 +59,13 @@ pub struct ApiKeyAuthentication {
     pool: SqlitePool,
 }
 
+impl ApiKeyAuthentication {
+    /// Builds the authenticator over the database that holds the keys.
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+}
+
 impl FromConfig for ApiKeyAuthentication {
     fn from_config(setup: &mut Setup<'_>) -> Result<Self, ConfigError> {
         let Some(pool) = setup.resource::<SqlitePool>() else {
@@ -69,7 +76,7 @@ impl FromConfig for ApiKeyAuthentication {
                     .to_owned(),
             });
         };
-        Ok(Self { pool: pool.clone() })
+        Ok(Self::new(pool.clone()))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The route handlers.
 
-use auth_core::{Auth, AuthError, protected};
+use auth_core::{Auth, AuthError, Authentication as _, protected};
 use auth_jwt::{TokenPair, token_from_header};
 use axum::Json;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -11,7 +11,7 @@ use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::api_key::{self, ApiKeyAuthentication};
+use super::api_key;
 use super::error::{ApiError, BodyShape, JsonBody};
 use super::user::{self, Profile, User};
 
@@ -171,31 +171,17 @@ pub async fn create_api_key(
 
 /// `GET /api-key/me`: the user of the `X-API-Key` header, whatever
 /// `AUTHENTICATION` selects.
-// TODO: replace the body with `#[protected(auth = ApiKeyAuthentication)]`
-// and a `user: User` parameter once `auth-macros` accepts options.
-// `Auth` logs its rejections, so they are returned as they are and not as
-// an `ApiError`, which would log them a second time.
-pub async fn api_key_me(auth: Auth, request: Request) -> Result<Json<Profile>, AuthError> {
+// TODO: once `#[protected]` accepts `auth = ...` on main, replace this body
+// with `#[protected(auth = ApiKeyAuthentication)]` and a `user: User`
+// parameter, so that `Auth` builds, checks and logs it like the others.
+pub async fn api_key_me(
+    auth: Auth,
+    State(state): State<AppState>,
+    request: Request,
+) -> Result<Json<Profile>, ApiError> {
     let (parts, _body) = request.into_parts();
-    let user: User = auth
-        .authenticate_with(
-            <ApiKeyAuthentication as auth_core::Registered>::NAME,
-            &parts,
-        )
-        .await?;
+    let user = state.api_keys.authenticate(&parts, auth.users()).await?;
     Ok(Json(Profile::from(&user)))
-}
-
-// Registers `api_key_me` as `#[protected(auth = ApiKeyAuthentication)]`
-// will, so that `Auth` builds the authenticator at startup.
-auth_core::__private::inventory::submit! {
-    auth_core::__private::ProtectedHandler {
-        name: concat!(module_path!(), "::api_key_me"),
-        slot: auth_core::__private::Slot::Named(
-            <ApiKeyAuthentication as auth_core::Registered>::NAME,
-        ),
-        user: auth_core::__private::TypeInfo::of::<User>,
-    }
 }
 
 /// `GET /ws?authorization=Bearer%20<token>`: sends `{"user": ...}`, then
