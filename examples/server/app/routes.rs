@@ -24,6 +24,7 @@ const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest accepted password, which bounds the hashing work of one request.
 const MAX_PASSWORD_CHARS: usize = 1024;
 
+/// Body of `/register` and `/login`.
 #[derive(Deserialize)]
 pub struct Credentials {
     username: String,
@@ -34,6 +35,7 @@ impl BodyShape for Credentials {
     const SHAPE: &'static str = r#"{"username": string, "password": string}"#;
 }
 
+/// Body of `/refresh`.
 #[derive(Deserialize)]
 pub struct RefreshRequest {
     refresh_token: String,
@@ -43,17 +45,20 @@ impl BodyShape for RefreshRequest {
     const SHAPE: &'static str = r#"{"refresh_token": string}"#;
 }
 
+/// Response of `/register`.
 #[derive(Serialize)]
-pub struct Registered {
+pub struct RegisteredUser {
     id: i64,
     username: String,
 }
 
+/// Response of `/whoami`, and the first message on `/ws`.
 #[derive(Serialize)]
 pub struct CurrentUser {
     user: Option<Profile>,
 }
 
+/// Response of `/api-keys`.
 #[derive(Serialize)]
 pub struct NewApiKey {
     api_key: String,
@@ -63,7 +68,7 @@ pub struct NewApiKey {
 pub async fn register(
     State(state): State<AppState>,
     JsonBody(credentials): JsonBody<Credentials>,
-) -> Result<(StatusCode, Json<Registered>), ApiError> {
+) -> Result<(StatusCode, Json<RegisteredUser>), ApiError> {
     check_username(&credentials.username)?;
     check_password(&credentials.password)?;
 
@@ -77,7 +82,7 @@ pub async fn register(
     };
 
     tracing::info!(user_id = user.id, "user registered");
-    let body = Registered {
+    let body = RegisteredUser {
         id: user.id,
         username: user.username,
     };
