@@ -125,6 +125,8 @@ async fn register_rejects_bad_bodies() {
             .await
             .unwrap();
         assert_eq!(response.status(), status, "status for body {body:.60}");
+        let challenge = response.headers().get("www-authenticate");
+        assert!(challenge.is_none(), "challenge for body {body:.60}");
         let received: Value = response.json().await.unwrap();
         assert_eq!(received, json!({ "detail": detail }), "body {body:.60}");
     }
@@ -244,6 +246,19 @@ async fn me_rejects_missing_and_bad_credentials() {
 async fn delete_me_removes_user_and_its_tokens() {
     let server = TestServer::start().await;
     let tokens = server.sign_up("alice").await;
+    let anonymous = server
+        .client
+        .delete(server.url("/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        anonymous,
+        StatusCode::UNAUTHORIZED,
+        Some("Bearer"),
+        "Authorization header is missing",
+    )
+    .await;
 
     let deleted = server
         .send_with_token(Method::DELETE, "/me", &tokens.access)

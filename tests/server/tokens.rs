@@ -154,3 +154,21 @@ async fn access_token_expires_after_life_time() {
     let me = server.get_with_token("/me", &fresh.access).await;
     assert_eq!(me.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn refresh_token_expires_after_life_time() {
+    let jwt = JwtConfig::default()
+        .life_time(Duration::from_secs(1))
+        .refresh_life_time(Duration::from_secs(1));
+    let server = TestServer::start_with(config().jwt(jwt)).await;
+    let tokens = server.sign_up("alice").await;
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let refreshed = server.refresh(&tokens.refresh).await;
+    assert_invalid_token(refreshed, "Token has expired").await;
+    let logout = server
+        .send_with_token(Method::POST, "/logout", &tokens.access)
+        .await;
+    assert_invalid_token(logout, "Token has expired").await;
+}
