@@ -1,8 +1,11 @@
 //! Starting the server: defaults, settings mistakes, restarts.
 
+use std::str::FromStr;
+
 use auth_core::AuthConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
 use crate::app;
 use crate::support::{PASSWORD, TestServer, assert_invalid_token, config, database_url, loopback};
@@ -123,4 +126,49 @@ async fn two_servers_run_side_by_side() {
     // One key, two databases: the token verifies, but its user is elsewhere.
     let me = second.get_with_token("/me", &tokens.access).await;
     assert_invalid_token(me, "User not found").await;
+}
+
+#[tokio::test]
+async fn two_servers_share_one_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("users.db");
+
+    // Both start at once, so both run the migrations against a new file.
+    let (first, second) = tokio::join!(
+        TestServer::start_on(&database, config()),
+        TestServer::start_on(&database, config()),
+    );
+    let tokens = first.sign_up("alice").await;
+
+    let me = second.get_with_token("/me", &tokens.access).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let login = second.login("alice", PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn start_rejects_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir.path().join("users.db"));
+    let options = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    sqlx::raw_sql("PRAGMA user_version = 99")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let Err(error) = app::start(app::Options::new(loopback(), url.clone(), config())).await else {
+        panic!("the server started on a database of a newer schema");
+    };
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the database {url} has schema version 99, but this server knows versions 0 to 2; \
+             point DATABASE_URL at a database of this server"
+        )
+    );
 }

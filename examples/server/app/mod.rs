@@ -84,9 +84,16 @@ pub enum StartError {
     Database { url: String, source: sqlx::Error },
 
     #[error("could not migrate the database {url}: {source}")]
-    Migration {
+    Migration { url: String, source: sqlx::Error },
+
+    #[error(
+        "the database {url} has schema version {version}, but this server knows versions \
+         0 to {known}; point DATABASE_URL at a database of this server"
+    )]
+    UnknownSchema {
         url: String,
-        source: sqlx::migrate::MigrateError,
+        version: i64,
+        known: usize,
     },
 
     #[error("could not listen on {addr}: {source}; choose another address with --addr")]
