@@ -56,13 +56,22 @@ async fn log_has_reasons_but_no_credentials() {
         .send_with_token(Method::POST, "/logout", &tokens.access)
         .await;
     server.get_with_token("/me", &tokens.access).await;
+    let (kept, last) = key.split_at(key.len() - 1);
+    let wrong_key = format!("{kept}{}", if last == "A" { "B" } else { "A" });
+    server
+        .client
+        .get(server.url("/api-key/me"))
+        .header("x-api-key", &wrong_key)
+        .send()
+        .await
+        .unwrap();
 
     let log = captured.text();
     let rejected: Vec<&str> = log
         .lines()
         .filter(|line| line.contains("request rejected"))
         .collect();
-    assert_eq!(rejected.len(), 5, "{log}");
+    assert_eq!(rejected.len(), 6, "{log}");
     assert!(
         rejected[0].contains(r#"path="/login" status=401 reason="Incorrect username or password""#),
         "{}",
@@ -88,6 +97,11 @@ async fn log_has_reasons_but_no_credentials() {
         "{}",
         rejected[4]
     );
+    assert!(
+        rejected[5].contains(r#"path="/api-key/me" status=401"#),
+        "{}",
+        rejected[5]
+    );
 
     let (_, key_secret) = key.split_at(key.len() - 43);
     let secrets = [
@@ -96,6 +110,7 @@ async fn log_has_reasons_but_no_credentials() {
         PASSWORD,
         wrong_password,
         key_secret,
+        &wrong_key[wrong_key.len() - 43..],
         SECRET_KEY,
     ];
     for secret in secrets {

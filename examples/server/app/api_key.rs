@@ -59,13 +59,6 @@ pub struct ApiKeyAuthentication {
     pool: SqlitePool,
 }
 
-impl ApiKeyAuthentication {
-    /// Builds the authenticator over the database that holds the keys.
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
-    }
-}
-
 impl FromConfig for ApiKeyAuthentication {
     fn from_config(setup: &mut Setup<'_>) -> Result<Self, ConfigError> {
         let Some(pool) = setup.resource::<SqlitePool>() else {
@@ -76,7 +69,7 @@ impl FromConfig for ApiKeyAuthentication {
                     .to_owned(),
             });
         };
-        Ok(Self::new(pool.clone()))
+        Ok(Self { pool: pool.clone() })
     }
 }
 

@@ -13,7 +13,6 @@ mod routes;
 mod user;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use auth_core::{Auth, AuthConfig, ConfigError};
 use auth_jwt::{Jwt, Revocation};
@@ -29,7 +28,6 @@ use tokio::task::JoinHandle;
 
 pub use user::User;
 
-use api_key::ApiKeyAuthentication;
 use password::Passwords;
 
 /// Default listening address.
@@ -148,7 +146,6 @@ pub struct AppState {
     pool: SqlitePool,
     jwt: Jwt,
     passwords: Passwords,
-    api_keys: Arc<ApiKeyAuthentication>,
 }
 
 /// Opens the database, builds the authenticators, binds the address and
@@ -173,7 +170,6 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
     );
 
     let state = AppState {
-        api_keys: Arc::new(ApiKeyAuthentication::new(pool.clone())),
         pool,
         jwt,
         passwords: Passwords::new().await?,

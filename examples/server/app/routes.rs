@@ -1,17 +1,17 @@
 //! The route handlers.
 
-use auth_core::{Auth, AuthError, Authentication as _, protected};
+use auth_core::{Auth, AuthError, protected};
 use auth_jwt::{TokenPair, token_from_header};
 use axum::Json;
+use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::api_key;
+use super::api_key::{self, ApiKeyAuthentication};
 use super::error::{ApiError, BodyShape, JsonBody};
 use super::user::{self, Profile, User};
 
@@ -166,8 +166,8 @@ pub async fn whoami(user: Option<User>) -> Json<CurrentUser> {
 /// `POST /api-keys`: creates an API key for the authenticated user.
 #[protected]
 pub async fn create_api_key(
-    user: User,
     State(state): State<AppState>,
+    user: User,
 ) -> Result<(StatusCode, Json<NewApiKey>), ApiError> {
     let api_key = api_key::create(&state.pool, user.id).await?;
     tracing::info!(user_id = user.id, "API key created");
@@ -176,17 +176,9 @@ pub async fn create_api_key(
 
 /// `GET /api-key/me`: the user of the `X-API-Key` header, whatever
 /// `AUTHENTICATION` selects.
-// TODO: once `#[protected]` accepts `auth = ...` on main, replace this body
-// with `#[protected(auth = ApiKeyAuthentication)]` and a `user: User`
-// parameter, so that `Auth` builds, checks and logs it like the others.
-pub async fn api_key_me(
-    auth: Auth,
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Json<Profile>, ApiError> {
-    let (parts, _body) = request.into_parts();
-    let user = state.api_keys.authenticate(&parts, auth.users()).await?;
-    Ok(Json(Profile::from(&user)))
+#[protected(auth = ApiKeyAuthentication)]
+pub async fn api_key_me(user: User) -> Json<Profile> {
+    Json(Profile::from(&user))
 }
 
 /// `GET /ws?authorization=Bearer%20<token>`: sends `{"user": ...}`, then
