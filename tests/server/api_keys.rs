@@ -123,8 +123,28 @@ async fn api_key_me_rejects_bad_keys() {
     )
     .await;
 
+    let twice = server
+        .client
+        .get(server.url("/api-key/me"))
+        .header("x-api-key", &key)
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    let detail = "Multiple X-API-Key headers were sent; send exactly one";
+    let challenge = format!(r#"Bearer error="invalid_request", error_description="{detail}""#);
+    assert_error(twice, StatusCode::BAD_REQUEST, Some(&challenge), detail).await;
+
     let cases = [
         ("not-a-key", "API key is malformed"),
+        (
+            "ak_+1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "API key is malformed",
+        ),
+        (
+            "ak_99999999999999999999_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "API key is malformed",
+        ),
         ("ak_1_short", "API key is malformed"),
         (&format!("{key}A"), "API key is malformed"),
         (&wrong_secret, "API key is invalid"),

@@ -121,7 +121,9 @@ fn key_from_headers(request: &Parts) -> Result<(i64, &str), AuthError> {
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once('_'))
         .ok_or_else(malformed)?;
-    let id_valid = !id.is_empty() && id.len() <= 19 && id.bytes().all(|byte| byte.is_ascii_digit());
+    // `parse` below rejects ids beyond `i64`, but accepts a sign, which
+    // this check does not.
+    let id_valid = !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit());
     let secret_valid = secret.len() == SECRET_LENGTH
         && secret
             .bytes()
