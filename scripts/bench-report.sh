@@ -37,6 +37,7 @@ header = median("verify", "3 JwtAuthentication")
 query = median("verify", "6 QueryParamJwtAuthentication")
 protected = median("handler", "4 protected")
 unprotected = median("handler", "4 unprotected")
+extractor = median("handler", "4 extractor doing nothing")
 login = median("issue", "5 login")
 encodes = median("issue", "5 two jsonwebtoken encodes")
 
@@ -48,6 +49,7 @@ for name, value in [
     ("3 JwtAuthentication", header),
     ("4 protected handler", protected),
     ("4 unprotected handler", unprotected),
+    ("4 handler with an extractor that does nothing", extractor),
     ("5 login", login),
     ("5 two jsonwebtoken encodes", encodes),
     ("6 QueryParamJwtAuthentication", query),
@@ -65,6 +67,18 @@ for name, value, target, met in [
         (protected - unprotected) / header,
         "at most 1.2",
         (protected - unprotected) / header <= 1.2,
+    ),
+    (
+        "((4) extractor doing nothing - (4) unprotected) / (3)",
+        (extractor - unprotected) / header,
+        "none: axum's share",
+        None,
+    ),
+    (
+        "((4) protected - (4) extractor doing nothing) / (3)",
+        (protected - extractor) / header,
+        "none: this crate's share",
+        None,
     ),
     ("(5) login / two encodes", login / encodes, "at most 1.0", login / encodes <= 1.0),
     ("(6) / (1)", query / floor, "none", None),

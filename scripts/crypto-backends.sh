@@ -157,7 +157,7 @@ EOF
 
 for backend in rust_crypto aws_lc_rs; do
     echo "benchmarking $backend..." >&2
-    cargo bench --quiet --manifest-path "$root/Cargo.toml" --features "$backend" -- \
+    cargo bench --quiet --manifest-path "$root/Cargo.toml" --bench backends --features "$backend" -- \
         --warm-up-time 2 --measurement-time "$seconds" > "$root/$backend.txt" 2>&1 \
         || { cat "$root/$backend.txt" >&2; exit 1; }
 done
@@ -171,9 +171,8 @@ median_ns() {
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| HS256 | rust_crypto (ns) | aws_lc_rs (ns) | aws_lc_rs / rust_crypto |\n|---|---|---|---|\n'
 for name in "jsonwebtoken decode" "jsonwebtoken encode" "HMAC-SHA256 verify, prepared key"; do
-    directory="${name//[^A-Za-z0-9_-]/_}"
-    rust="$(median_ns rust_crypto "$directory")"
-    aws="$(median_ns aws_lc_rs "$directory")"
+    rust="$(median_ns rust_crypto "$name")"
+    aws="$(median_ns aws_lc_rs "$name")"
     awk -v name="$name" -v rust="$rust" -v aws="$aws" \
         'BEGIN { printf "| %s | %.0f | %.0f | %.2f |\n", name, rust, aws, aws / rust }'
 done

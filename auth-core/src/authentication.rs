@@ -82,7 +82,8 @@ pub trait Authentication: Send + Sync + 'static {
     }
 }
 
-/// What an authenticator decided without waiting, or the rest of its work.
+/// Result of an authenticator's synchronous step: its decision, or the
+/// rest of its work.
 #[doc(hidden)]
 pub enum Outcome<'a> {
     /// The request is authenticated or rejected.

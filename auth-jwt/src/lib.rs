@@ -128,7 +128,7 @@ impl Authentication for JwtAuthentication {
     }
 
     /// Verifies the header's token before checking its characters, since
-    /// verification reads every byte anyway; the exact parser runs only to
+    /// verification reads every byte anyway. The exact parser runs only to
     /// name the reason for a rejection.
     fn authenticate_now<'a>(&'a self, request: &'a Parts, users: &'a Users) -> Option<Outcome<'a>> {
         // Only the fast HMAC path may see an unchecked token: it rejects

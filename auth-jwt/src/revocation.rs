@@ -19,8 +19,9 @@ use sha2::{Digest, Sha256};
 #[derive(Clone)]
 pub struct RevocationKey(KeyText);
 
-/// Longest key stored inline. A hash key is `sha256:` and 43 base64
-/// characters, 50 bytes; the ids this crate issues make keys of 26.
+/// Maximum length, in bytes, of a key stored inline. A hash key is
+/// `sha256:` and 43 base64 characters (50 bytes), and the ids this crate
+/// issues make keys of 26 bytes.
 const INLINE_KEY_BYTES: usize = 62;
 
 /// The key's text. Keys are built twice per authenticated request, so the
@@ -155,7 +156,7 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// without waiting, as an in-memory store can. `None`, the default,
     /// makes the caller await [`is_revoked`](Self::is_revoked) instead.
     ///
-    /// Authentication asks this first on every request, so that a store
+    /// Authentication calls this first on every request, so that a store
     /// that needs no I/O costs no boxed future.
     fn is_revoked_now(&self, keys: &[RevocationKey]) -> Option<Result<bool, RevocationError>> {
         let _ = keys;

@@ -16,9 +16,9 @@ use sha2::{Sha256, Sha384, Sha512};
 
 use auth_core::AuthError;
 
-/// Payloads up to this size are decoded on the stack; tokens this crate
-/// issues decode to about 150 bytes. The buffer is zeroed on every request,
-/// so it is kept small.
+/// Payloads up to this size are decoded on the stack. Tokens this crate
+/// issues decode to about 150 bytes, and the buffer is zeroed on every
+/// request, so it is kept small.
 const INLINE_PAYLOAD_BYTES: usize = 512;
 
 /// Largest HMAC output, HS512's.
@@ -111,9 +111,11 @@ impl FastHmac {
 
     /// Tells whether the token's header segment is one this path handles.
     pub(crate) fn knows_header(&self, token: &str) -> bool {
-        token
-            .split_once('.')
-            .is_some_and(|(header, _)| self.headers.iter().any(|known| known == header))
+        self.headers.iter().any(|known| {
+            token
+                .strip_prefix(known.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
     }
 
     /// Verifies `token` and returns its payload segment, still encoded, or
