@@ -2,14 +2,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use http::request::Parts;
 
-use crate::authentication::{DynAuthentication, Outcome, Setup};
+use crate::authentication::{AuthFuture, DynAuthentication, Outcome, Setup};
 use crate::registry::{self, Slot};
-use crate::user::{TypeInfo, UserParam, Users, find_typed, user_not_found};
+use crate::user::{TypeInfo, UserParam, Users, store_failed, user_not_found};
 use crate::{AnyUser, AuthConfig, AuthError, ConfigError, UserId, UserModel};
 
 /// The configured authenticators of an application, built and checked at startup.
@@ -93,65 +94,92 @@ impl Auth {
     }
 
     /// Authenticates a request with `AUTHENTICATION`, logging a rejection.
-    pub async fn authenticate<P: UserParam>(&self, request: &Parts) -> Result<P, AuthError> {
-        self.authenticate_slot(Slot::Default, request).await
+    pub fn authenticate<P: UserParam>(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<P, AuthError>> + Send {
+        self.authenticate_slot(Slot::Default, request)
     }
 
     /// Authenticates a WebSocket handshake with `WS_AUTHENTICATION`, logging a rejection.
-    pub async fn authenticate_ws<P: UserParam>(&self, request: &Parts) -> Result<P, AuthError> {
-        self.authenticate_slot(Slot::WebSocket, request).await
+    pub fn authenticate_ws<P: UserParam>(
+        &self,
+        request: &Parts,
+    ) -> impl Future<Output = Result<P, AuthError>> + Send {
+        self.authenticate_slot(Slot::WebSocket, request)
     }
 
     /// Authenticates a request with the authenticator registered as `name`,
     /// logging a rejection. The name must have been built at startup: named
     /// in configuration or by a `#[protected(auth = ...)]` handler.
-    pub async fn authenticate_with<P: UserParam>(
+    pub fn authenticate_with<P: UserParam>(
         &self,
         name: &'static str,
         request: &Parts,
-    ) -> Result<P, AuthError> {
-        self.authenticate_slot(Slot::Named(name), request).await
+    ) -> impl Future<Output = Result<P, AuthError>> + Send {
+        self.authenticate_slot(Slot::Named(name), request)
     }
 
     /// Runs the authenticator of `slot` and converts its user into `P`.
     ///
     /// Every rejection is logged here, once, with the reason and never the
     /// credential: the path is logged without its query, which may carry a token.
+    ///
+    /// It is one async function with no nested ones, so that its future,
+    /// which axum moves and boxes with every protected handler's, holds
+    /// little more than what crosses an `.await`.
     #[doc(hidden)]
     pub async fn authenticate_slot<P: UserParam>(
         &self,
         slot: Slot,
         request: &Parts,
     ) -> Result<P, AuthError> {
-        let result = self.run_slot::<P>(slot, request).await;
+        let user = match self.start::<P::Model>(slot, request) {
+            Start::Done(result) => result,
+            Start::FindTyped(store, id) => match P::Model::find_by_id(store, &id).await {
+                Ok(Some(user)) => Ok(user),
+                Ok(None) => Err(user_not_found()),
+                Err(error) => Err(store_failed(error)),
+            },
+            Start::Wait(future, entry) => future
+                .await
+                .and_then(|user| downcast::<P::Model>(user, entry)),
+        };
+
+        let result = match user {
+            Ok(user) => Ok(P::from_user(user)),
+            Err(AuthError::MissingCredentials(reason)) => {
+                P::anonymous().ok_or(AuthError::MissingCredentials(reason))
+            }
+            Err(error) => Err(error),
+        };
         if let Err(error) = &result {
             log_rejection(slot, request, error);
         }
         result
     }
 
-    async fn run_slot<P: UserParam>(&self, slot: Slot, request: &Parts) -> Result<P, AuthError> {
-        let entry = self.entry(slot)?;
+    /// Runs the authenticator's synchronous step and returns what is left
+    /// to await, so that nothing but that crosses an `.await`.
+    fn start<'a, U: UserModel>(&'a self, slot: Slot, request: &'a Parts) -> Start<'a, U> {
+        let entry = match self.entry(slot) {
+            Ok(entry) => entry,
+            Err(error) => return Start::Done(Err(error)),
+        };
         let users = &self.inner.users;
 
-        let user = match entry.authenticator.authenticate_dyn(request, users) {
-            Outcome::Done(result) => result.and_then(|user| downcast::<P::Model>(user, entry)),
-            Outcome::User(id) => match users.typed_store::<P::Model>() {
-                Some(Ok(store)) => find_typed::<P::Model>(store, &id).await,
-                Some(Err(error)) => Err(error),
-                None => find_erased::<P::Model>(users, &id, entry).await,
-            },
-            Outcome::Pending(future) => future
-                .await
-                .and_then(|user| downcast::<P::Model>(user, entry)),
-        };
-
-        match user {
-            Ok(user) => Ok(P::from_user(user)),
-            Err(AuthError::MissingCredentials(reason)) => {
-                P::anonymous().ok_or(AuthError::MissingCredentials(reason))
+        match entry.authenticator.authenticate_dyn(request, users) {
+            Outcome::Done(result) => {
+                Start::Done(result.and_then(|user| downcast::<U>(user, entry)))
             }
-            Err(error) => Err(error),
+            Outcome::User(id) => match users.typed_store::<U>() {
+                Some(Ok(store)) => Start::FindTyped(store, id),
+                Some(Err(error)) => Start::Done(Err(error)),
+                // A handler whose user type is not the application's: rare,
+                // and reported by the downcast.
+                None => Start::Wait(Box::pin(find_erased(users, id)), entry),
+            },
+            Outcome::Pending(future) => Start::Wait(future, entry),
         }
     }
 
@@ -185,17 +213,20 @@ fn downcast<U: UserModel>(user: AnyUser, entry: &Entry) -> Result<U, AuthError> 
     }
 }
 
-/// Loads a user through the erased store, for a handler whose user type is
-/// not the application's model; the downcast then reports the mismatch.
-async fn find_erased<U: UserModel>(
-    users: &Users,
-    id: &UserId,
-    entry: &Entry,
-) -> Result<U, AuthError> {
-    match users.find_by_id(id).await? {
-        Some(user) => downcast::<U>(user, entry),
-        None => Err(user_not_found()),
-    }
+/// What is left of an authentication after the authenticator's
+/// synchronous step.
+enum Start<'a, U: UserModel> {
+    /// Authenticated or rejected.
+    Done(Result<U, AuthError>),
+    /// Load this user from the application's own store.
+    FindTyped(&'a U::Store, UserId),
+    /// Await the authenticator's future, then downcast its user.
+    Wait(AuthFuture<'a>, &'a Entry),
+}
+
+/// Loads a user through the erased store.
+async fn find_erased(users: &Users, id: UserId) -> Result<AnyUser, AuthError> {
+    users.find_by_id(&id).await?.ok_or_else(user_not_found)
 }
 
 fn log_rejection(slot: Slot, request: &Parts, error: &AuthError) {

@@ -256,18 +256,6 @@ impl Users {
     }
 }
 
-/// Loads the user with this id from `U`'s own store; a missing user is an
-/// invalid token.
-pub(crate) async fn find_typed<U: UserModel>(
-    store: &U::Store,
-    id: &UserId,
-) -> Result<U, AuthError> {
-    U::find_by_id(store, id)
-        .await
-        .map_err(store_failed)?
-        .ok_or_else(user_not_found)
-}
-
 pub(crate) fn user_not_found() -> AuthError {
     AuthError::invalid_token("User not found")
 }
@@ -276,7 +264,7 @@ fn no_store() -> AuthError {
     AuthError::internal("no user store was configured: call AuthBuilder::users at startup")
 }
 
-fn store_failed(error: UserStoreError) -> AuthError {
+pub(crate) fn store_failed(error: UserStoreError) -> AuthError {
     tracing::error!(target: "auth", %error, "user store failed");
     AuthError::unavailable("Authentication service is unavailable")
 }
