@@ -5,7 +5,7 @@ use jsonwebtoken::Algorithm;
 
 use crate::forge::{
     EC_PRIVATE, EC_PUBLIC, HS256_HEADER, RSA_PRIVATE, RSA_PUBLIC, access_claims, encode, sign_pem,
-    sign_raw,
+    sign_pem_raw, sign_raw,
 };
 use crate::harness::{SECRET_KEY, Target, es256_config, rs256_config};
 
@@ -203,6 +203,50 @@ async fn header_without_algorithm() {
         r#"{"typ":"JWT"}"#,
         r#"{"alg":256,"typ":"JWT"}"#,
         r#"{"alg":null}"#,
+    ] {
+        let token = sign_raw(Algorithm::HS256, SECRET_KEY.as_bytes(), header, &claims);
+        target
+            .me_with_token(&token)
+            .await
+            .assert_invalid_token("Token is malformed");
+    }
+}
+
+/// A token signed with the attacker's own RSA key, whose header offers the
+/// matching public key (`jwk`), a URL to fetch it from (`jku`) or a key id:
+/// verification uses the configured key only and fetches nothing.
+#[tokio::test]
+async fn key_named_in_header_is_ignored() {
+    let target = Target::start_with(rs256_config()).await;
+    let attacker_key = include_str!("../fixtures/rsa-other-private.pem");
+    let claims = access_claims(1).to_string();
+
+    for header in [
+        r#"{"alg":"RS256","typ":"JWT","jwk":{"kty":"RSA","n":"b2YgdGhlIGF0dGFja2VyJ3Mgb3duIGtleQ","e":"AQAB"}}"#,
+        r#"{"alg":"RS256","typ":"JWT","jku":"http://127.0.0.1:9/keys.json"}"#,
+        r#"{"alg":"RS256","typ":"JWT","kid":"../../tests/fixtures/rsa-other-public.pem"}"#,
+        r#"{"alg":"RS256","typ":"JWT","x5u":"http://127.0.0.1:9/cert.pem"}"#,
+    ] {
+        let token = sign_pem_raw(Algorithm::RS256, attacker_key, header, &claims);
+        target
+            .me_with_token(&token)
+            .await
+            .assert_invalid_token("Token signature is invalid");
+    }
+}
+
+/// `crit` naming an extension the verifier does not implement, and
+/// `b64: false` (RFC 7797's unencoded payload), must be rejected (RFC 7515
+/// section 4.1.11), even with a valid signature.
+#[tokio::test]
+async fn critical_header_extension() {
+    let target = Target::start().await;
+    let claims = access_claims(1).to_string();
+
+    for header in [
+        r#"{"typ":"JWT","alg":"HS256","crit":["exp"],"exp":1}"#,
+        r#"{"typ":"JWT","alg":"HS256","crit":[]}"#,
+        r#"{"typ":"JWT","alg":"HS256","b64":false,"crit":["b64"]}"#,
     ] {
         let token = sign_raw(Algorithm::HS256, SECRET_KEY.as_bytes(), header, &claims);
         target

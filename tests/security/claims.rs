@@ -267,3 +267,29 @@ async fn deleted_user() {
     refresh.assert_invalid_token("User not found");
     panther_style.assert_invalid_token("User not found");
 }
+
+/// A refresh token sent many times at once is exchanged once: the others
+/// see it revoked, which also revokes its login session.
+#[tokio::test]
+async fn refresh_token_works_once_under_concurrency() {
+    let target = Target::start().await;
+    let token = target.tokens.refresh.clone();
+
+    let attempts = (0..16).map(|_| target.server.refresh(&token));
+    let responses = futures_util::future::join_all(attempts).await;
+
+    let statuses: Vec<u16> = responses
+        .iter()
+        .map(|response| response.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&status| status == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&status| status == 401).count(),
+        15,
+        "{statuses:?}"
+    );
+}

@@ -99,6 +99,20 @@ pub fn sign_pem(algorithm: Algorithm, private_pem: &str, claims: &Value) -> Stri
     jsonwebtoken::encode(&Header::new(algorithm), claims, &key).unwrap()
 }
 
+/// Signs any header and payload text with an asymmetric algorithm and a
+/// PEM private key.
+pub fn sign_pem_raw(
+    algorithm: Algorithm,
+    private_pem: &str,
+    header: &str,
+    payload: &str,
+) -> String {
+    let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap();
+    let input = format!("{}.{}", encode(header), encode(payload));
+    let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, algorithm).unwrap();
+    format!("{input}.{signature}")
+}
+
 /// Returns the token's segments.
 pub fn segments(token: &str) -> Vec<&str> {
     token.split('.').collect()

@@ -308,6 +308,9 @@ async fn duplicate_claims() {
         format!(r#"{{"token_type":"refresh","token_type":"access","user_id":1,"exp":{exp}}}"#),
         format!(r#"{{"token_type":"access","user_id":1,"exp":1,"exp":{exp}}}"#),
         format!(r#"{{"token_type":"access","user_id":1,"exp":{exp},"nbf":0,"nbf":0}}"#),
+        // The same name once escaped: JSON compares names after unescaping.
+        format!(r#"{{"token_type":"access","user_id":1,"exp":1,"\u0065xp":{exp}}}"#),
+        format!(r#"{{"token_type":"access","user_id":2,"user_\u0069d":1,"exp":{exp}}}"#),
     ] {
         let token = server_signed(&payload);
         target
@@ -326,6 +329,7 @@ async fn duplicate_header_fields() {
         r#"{"typ":"JWT","alg":"HS256","alg":"none"}"#,
         r#"{"alg":"none","typ":"JWT","alg":"HS256"}"#,
         r#"{"typ":"JWT","alg":"HS256","alg":"HS256"}"#,
+        r#"{"typ":"JWT","alg":"HS256","\u0061lg":"none"}"#,
     ] {
         let token = sign_raw(Algorithm::HS256, SECRET_KEY.as_bytes(), header, &claims);
         target
