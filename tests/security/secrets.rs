@@ -142,3 +142,31 @@ async fn api_key_near_misses() {
         .unwrap();
     Reply::from_response(response).await.assert_alice();
 }
+
+/// An API key has one spelling: an id with leading zeros names the same
+/// row, so accepting it would let one key pass under many strings, past
+/// any block list or rate limit keyed by the string.
+#[tokio::test]
+async fn api_key_id_with_leading_zeros() {
+    let target = Target::start().await;
+    let key = target.server.create_api_key(&target.tokens.access).await;
+    let secret = &key[key.len() - 43..];
+
+    for value in [
+        format!("ak_01_{secret}"),
+        format!("ak_0001_{secret}"),
+        format!("ak_0_{secret}"),
+    ] {
+        let response = target
+            .server
+            .client
+            .get(target.server.url("/api-key/me"))
+            .header("x-api-key", &value)
+            .send()
+            .await
+            .unwrap();
+        Reply::from_response(response)
+            .await
+            .assert_invalid_token("API key is malformed");
+    }
+}

@@ -131,9 +131,11 @@ fn key_from_headers(request: &Parts) -> Result<(i64, &str), AuthError> {
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once('_'))
         .ok_or_else(malformed)?;
-    // `parse` below rejects ids beyond `i64`, but accepts a sign, which
-    // this check does not.
-    let id_valid = !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit());
+    // `parse` below rejects ids beyond `i64`, but accepts a sign and
+    // leading zeros, which this check does not: each key has one spelling,
+    // so a block list or rate limit keyed by the string cannot be bypassed.
+    let id_valid =
+        !id.is_empty() && !id.starts_with('0') && id.bytes().all(|byte| byte.is_ascii_digit());
     let secret_valid = secret.len() == SECRET_LENGTH
         && secret
             .bytes()
