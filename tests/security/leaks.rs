@@ -333,3 +333,18 @@ async fn debug_output_hides_secrets() {
         assert!(!debug.contains("eyJ"), "{debug}");
     }
 }
+
+/// Responses that carry tokens must not be stored by a cache on the way
+/// (RFC 6749 section 5.1 asks this of every token response).
+#[tokio::test]
+async fn token_responses_not_cached() {
+    let target = Target::start().await;
+    let login = target.server.login("alice", PASSWORD).await;
+    let refresh = target.server.refresh(&target.tokens.refresh).await;
+
+    for response in [login, refresh] {
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["pragma"], "no-cache");
+    }
+}
