@@ -219,7 +219,9 @@ fn parse_credentials(value: &str, bare_allowed: bool) -> Result<&str, Problem> {
             rest.trim_start_matches(' ')
         }
         None if bare_allowed => value,
-        None if value.eq_ignore_ascii_case(SCHEME) => return Err(Problem::Shape),
+        None if value.eq_ignore_ascii_case(SCHEME) || scheme_then_tab(value) => {
+            return Err(Problem::Shape);
+        }
         None => return Err(Problem::Scheme),
     };
 
@@ -233,6 +235,16 @@ fn parse_credentials(value: &str, bare_allowed: bool) -> Result<&str, Problem> {
         return Err(Problem::Characters);
     }
     Ok(token)
+}
+
+/// Tells whether `value` is the scheme followed by a tab. Only spaces
+/// separate the scheme from the token (RFC 9110 section 11.4), so such a
+/// value has the right scheme in the wrong shape.
+fn scheme_then_tab(value: &str) -> bool {
+    value
+        .get(..SCHEME.len())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(SCHEME))
+        && value[SCHEME.len()..].starts_with('\t')
 }
 
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -332,6 +344,7 @@ mod tests {
         let shape = AuthError::invalid_token("Authorization header must be `Bearer <token>`");
         assert_eq!(header_error(&[b"Bearer"]), shape);
         assert_eq!(header_error(&[b"Bearer a.b.c extra"]), shape);
+        assert_eq!(header_error(&[b"Bearer\ta.b.c"]), shape);
         assert_eq!(
             header_error(&[b""]),
             AuthError::invalid_token("Authorization header is empty")
