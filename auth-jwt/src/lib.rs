@@ -76,6 +76,7 @@
 
 mod claims;
 mod credentials;
+mod failure_log;
 mod keys;
 mod revocation;
 mod tokens;
@@ -91,6 +92,8 @@ pub use credentials::{MAX_TOKEN_LENGTH, QUERY_PARAMETER, token_from_header, toke
 pub use revocation::{
     MemoryRevocationStore, Revocation, RevocationError, RevocationKey, RevocationStore,
 };
+#[cfg(feature = "redis")]
+pub use revocation::{RedisRevocationStore, RedisRevocationStoreBuilder, RedisStoreError};
 pub use tokens::{Jwt, TokenPair};
 
 /// Reason sent when a request carries a token in two places (RFC 6750 section 2).
