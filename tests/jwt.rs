@@ -832,3 +832,74 @@ async fn revocation_lasts_until_exp() {
     // the second logout added a token and its session.
     assert_eq!(store.len(), 2);
 }
+
+// Structure: what the fast HMAC path must reject like the general one.
+
+#[tokio::test]
+async fn tampered_segments_are_rejected() {
+    let app = app();
+    let token = app.jwt.login(&User { id: 1 }).unwrap().access_token;
+    let segments: Vec<&str> = token.split('.').collect();
+    let forged_payload = URL_SAFE_NO_PAD
+        .encode(json!({ "token_type": "access", "user_id": 2, "exp": now() + 600 }).to_string());
+    let cases = [
+        (
+            format!("{}.{forged_payload}.{}", segments[0], segments[2]),
+            "Token signature is invalid",
+        ),
+        (
+            format!("{}.{}", segments[0], segments[1]),
+            "Token is malformed",
+        ),
+        (format!("{token}.{}", segments[2]), "Token is malformed"),
+        (
+            format!("{}.{}.{}", segments[0], segments[1], &segments[2][..10]),
+            "Token signature is invalid",
+        ),
+        (
+            format!("{}.{}!.{}", segments[0], segments[1], segments[2]),
+            "Token contains characters that are not allowed",
+        ),
+        (
+            format!("{}.{}=.{}", segments[0], segments[1], segments[2]),
+            "Token contains characters that are not allowed",
+        ),
+        (format!("{token}="), "Token signature is invalid"),
+    ];
+
+    for (token, detail) in cases {
+        assert_invalid_token(
+            authenticate(&app, &bearer(&token)).await.unwrap_err(),
+            detail,
+        );
+    }
+}
+
+#[tokio::test]
+async fn unfamiliar_header_takes_general_path() {
+    // Same algorithm and key, but a header with an extra field: the general
+    // path verifies it.
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("key-1".to_owned());
+    let token = jsonwebtoken::encode(
+        &header,
+        &access_claims(),
+        &EncodingKey::from_secret(KEY.as_bytes()).unwrap(),
+    )
+    .unwrap();
+
+    assert_eq!(
+        authenticate(&app(), &bearer(&token)).await.unwrap(),
+        User { id: 1 }
+    );
+}
+
+#[tokio::test]
+async fn array_payload_is_malformed() {
+    let token = sign(&json!(["access", 1, now(), now() + 600]));
+
+    assert_invalid_token(
+        authenticate(&app(), &bearer(&token)).await.unwrap_err(),
+        "Token is malformed",
+    );
+}

@@ -1,6 +1,5 @@
 //! [`Auth`]: the configured authenticators, resolved once at startup.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -11,7 +10,7 @@ use http::request::Parts;
 use crate::authentication::{DynAuthentication, Setup};
 use crate::registry::{self, Slot};
 use crate::user::{TypeInfo, UserParam, Users};
-use crate::{AuthConfig, AuthError, ConfigError, UserModel};
+use crate::{AnyUser, AuthConfig, AuthError, ConfigError, UserModel};
 
 /// The configured authenticators of an application, built and checked at startup.
 ///
@@ -167,9 +166,9 @@ impl Auth {
 /// Converts the erased user to the handler's model. The startup check makes
 /// a mismatch impossible for registered handlers; this path only reports it
 /// for handlers it could not see, such as ones generic over their user type.
-fn downcast<U: UserModel>(user: Box<dyn Any + Send + Sync>, entry: &Entry) -> Result<U, AuthError> {
+fn downcast<U: UserModel>(user: AnyUser, entry: &Entry) -> Result<U, AuthError> {
     match user.downcast::<U>() {
-        Ok(user) => Ok(*user),
+        Ok(user) => Ok(user),
         Err(_) => Err(AuthError::internal(format!(
             "authenticator `{}` produces `{}`, but the handler expects `{}`",
             entry.name,

@@ -1,11 +1,12 @@
 //! The [`Authentication`] trait and how registered authenticators are built.
 
-use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
 
 use async_trait::async_trait;
 use http::request::Parts;
 
-use crate::user::{AuthenticatedUser, TypeInfo, Users};
+use crate::user::{AnyUser, AuthenticatedUser, TypeInfo, Users};
 use crate::{AuthConfig, AuthError, ConfigError};
 
 /// Authenticator: turns a request head into a user, or rejects it.
@@ -116,26 +117,19 @@ impl<'a> Setup<'a> {
     }
 }
 
+/// The future an authenticator returns, with its user's type erased.
+#[doc(hidden)]
+pub type AuthFuture<'a> = Pin<Box<dyn Future<Output = Result<AnyUser, AuthError>> + Send + 'a>>;
+
 /// Object-safe form of [`Authentication`], with the user's type erased.
 #[doc(hidden)]
-#[async_trait]
 pub trait DynAuthentication: Send + Sync {
-    async fn authenticate_dyn(
-        &self,
-        request: &Parts,
-        users: &Users,
-    ) -> Result<Box<dyn Any + Send + Sync>, AuthError>;
+    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> AuthFuture<'a>;
 }
 
-#[async_trait]
 impl<A: Authentication> DynAuthentication for A {
-    async fn authenticate_dyn(
-        &self,
-        request: &Parts,
-        users: &Users,
-    ) -> Result<Box<dyn Any + Send + Sync>, AuthError> {
-        let user = self.authenticate(request, users).await?;
-        Ok(user.into_any())
+    fn authenticate_dyn<'a>(&'a self, request: &'a Parts, users: &'a Users) -> AuthFuture<'a> {
+        A::User::erase_future(self.authenticate(request, users))
     }
 }
 

@@ -80,7 +80,10 @@ pub fn token_from_query(uri: &Uri) -> Result<Cow<'_, str>, AuthError> {
         ));
     }
 
-    let decoded = decode_query_value(raw)?;
+    let decoded = match strip_encoded_scheme(raw) {
+        Some(token) => Cow::Borrowed(token),
+        None => decode_query_value(raw)?,
+    };
     let token = match parse_credentials(&decoded, true) {
         Ok(token) => token.len(),
         Err(problem) => {
@@ -101,6 +104,24 @@ pub fn token_from_query(uri: &Uri) -> Result<Cow<'_, str>, AuthError> {
         Cow::Borrowed(value) => Cow::Borrowed(&value[value.len() - token..]),
         Cow::Owned(value) => Cow::Owned(value[value.len() - token..].to_owned()),
     })
+}
+
+/// Returns the token of `Bearer%20<token>` or `Bearer+<token>` when nothing
+/// after the separator needs decoding, so the common case borrows the token
+/// from the URI instead of decoding a copy.
+fn strip_encoded_scheme(raw: &str) -> Option<&str> {
+    let scheme = raw.get(..SCHEME.len())?;
+    if !scheme.eq_ignore_ascii_case(SCHEME) {
+        return None;
+    }
+
+    let after_scheme = &raw[SCHEME.len()..];
+    let mut rest = after_scheme;
+    while let Some(stripped) = rest.strip_prefix("%20").or_else(|| rest.strip_prefix('+')) {
+        rest = stripped;
+    }
+    let separated = rest.len() < after_scheme.len();
+    (separated && !rest.is_empty() && !rest.contains(['%', '+'])).then_some(rest)
 }
 
 /// Returns whether the query carries an `authorization` parameter at all,
@@ -217,11 +238,22 @@ fn parse_credentials(value: &str, bare_allowed: bool) -> Result<&str, Problem> {
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|byte| {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
+    !body.is_empty() && body.bytes().all(|byte| B64TOKEN[usize::from(byte)])
 }
+
+/// The characters of a `b64token` before its padding, as a lookup table:
+/// one load per byte on the path every request takes.
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let character = byte as u8;
+        table[byte] = character.is_ascii_alphanumeric()
+            || matches!(character, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        byte += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -340,6 +372,32 @@ mod tests {
         assert_eq!(query("/ws?authorization=Bearer+a.b.c").unwrap(), "a.b.c");
         assert_eq!(query("/ws?authorization=Bearer%20a.b.c").unwrap(), "a.b.c");
         assert_eq!(query("/ws?x=1&authorization=a.b.c&y=2").unwrap(), "a.b.c");
+    }
+
+    #[test]
+    fn query_borrows_token_after_encoded_scheme() {
+        let uri: Uri = "/ws?authorization=Bearer%20%20a.b.c".parse().unwrap();
+
+        assert!(matches!(
+            token_from_query(&uri).unwrap(),
+            Cow::Borrowed("a.b.c")
+        ));
+    }
+
+    #[test]
+    fn query_rejects_encoded_scheme_without_token() {
+        assert_eq!(
+            query("/ws?authorization=Bearer%20").unwrap_err(),
+            AuthError::invalid_token(
+                "authorization query parameter must be `Bearer <token>` or a token"
+            )
+        );
+        assert_eq!(
+            query("/ws?authorization=Bearer%20a.b%2").unwrap_err(),
+            AuthError::invalid_request(
+                "authorization query parameter has malformed percent-encoding"
+            )
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::str::FromStr;
 use auth_core::{AuthConfig, ConfigError, Secret};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
 
+use crate::verify::FastHmac;
+
 /// Every algorithm name `JWT_ALGORITHM` accepts, for error messages.
 const ALGORITHMS: &str =
     "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA";
@@ -16,6 +18,8 @@ pub(crate) struct Keys {
     pub(crate) encoding: EncodingKey,
     pub(crate) decoding: DecodingKey,
     pub(crate) validation: Validation,
+    /// The fast path, for HMAC algorithms.
+    pub(crate) fast: Option<FastHmac>,
 }
 
 impl Keys {
@@ -45,6 +49,7 @@ impl Keys {
             encoding,
             decoding,
             validation,
+            fast: FastHmac::new(algorithm, key.expose()),
         })
     }
 }

@@ -80,6 +80,7 @@ mod failure_log;
 mod keys;
 mod revocation;
 mod tokens;
+mod verify;
 
 use async_trait::async_trait;
 use auth_core::{

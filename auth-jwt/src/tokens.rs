@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::{AnyUser, AuthConfig, AuthError, ConfigError, Setup, UserId, UserModel, Users};
@@ -10,11 +11,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use serde::Serialize;
 
-use crate::claims::{Claims, IssuedClaims, ReceivedClaims, TokenType};
+use crate::claims::{self, Claims, ClaimsRef, IssuedClaims, TokenType};
 use crate::credentials::MAX_TOKEN_LENGTH;
 use crate::failure_log::FailureLog;
 use crate::keys::Keys;
 use crate::revocation::{Revocation, RevocationError, RevocationKey};
+use crate::verify::{self, PayloadBuffer};
 
 /// The detail sent when a dependency of authentication fails.
 const UNAVAILABLE: &str = "Authentication service is unavailable";
@@ -56,6 +58,7 @@ struct Inner {
     revocation: Revocation,
     revocation_failures: FailureLog,
     users: Users,
+    ids: Ids,
 }
 
 impl fmt::Debug for Jwt {
@@ -100,6 +103,7 @@ impl Jwt {
                 revocation,
                 revocation_failures: FailureLog::new(FAILURE_LOG_INTERVAL),
                 users,
+                ids: Ids::new()?,
             }),
         };
         service.check_key_pair()?;
@@ -153,12 +157,12 @@ impl Jwt {
 
     /// Issues an access and a refresh token for `user`, starting a new login session.
     pub fn login<U: UserModel>(&self, user: &U) -> Result<TokenPair, AuthError> {
-        self.issue(&user.id(), &random_id()?)
+        self.issue(&user.id(), &self.inner.ids.next())
     }
 
     /// Issues an access and a refresh token for the user with this id.
     pub fn login_id(&self, user_id: &UserId) -> Result<TokenPair, AuthError> {
-        self.issue(user_id, &random_id()?)
+        self.issue(user_id, &self.inner.ids.next())
     }
 
     /// Exchanges a refresh token for a new pair and revokes it, so that it works once.
@@ -201,7 +205,7 @@ impl Jwt {
 
         let family = match &claims.family {
             Some(family) => family.clone(),
-            None => random_id()?,
+            None => self.inner.ids.next(),
         };
         self.issue(&claims.user_id, &family)
     }
@@ -220,15 +224,9 @@ impl Jwt {
     /// Verifies the signature, the algorithm, the claims' types and the
     /// times of `token`; does not consult the revocation store.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        if token.len() > MAX_TOKEN_LENGTH {
-            return Err(AuthError::invalid_token("Token is too large"));
-        }
-        let keys = &self.inner.keys;
-        let data = jsonwebtoken::decode::<ReceivedClaims>(token, &keys.decoding, &keys.validation)
-            .map_err(|error| self.describe(token, error))?;
-        let claims = data.claims.check()?;
-        self.check_times(&claims)?;
-        Ok(claims)
+        let mut buffer = PayloadBuffer::new();
+        self.verify_into(token, &mut buffer)
+            .map(ClaimsRef::into_owned)
     }
 
     /// Authenticates with an access token: verifies it, checks revocation
@@ -238,16 +236,20 @@ impl Jwt {
         token: &str,
         users: &Users,
     ) -> Result<AnyUser, AuthError> {
-        let claims = self.verify(token)?;
+        let mut buffer = PayloadBuffer::new();
+        let claims = self.verify_into(token, &mut buffer)?;
         if claims.token_type != TokenType::Access {
             return Err(AuthError::invalid_token("Token is not an access token"));
         }
 
-        let mut keys = vec![token_key(token, &claims)];
-        if let Some(family) = &claims.family {
-            keys.push(RevocationKey::family(family));
+        let token_key = token_key(token, claims.id.as_deref());
+        match &claims.family {
+            Some(family) => {
+                self.ensure_not_revoked(&[token_key, RevocationKey::family(family)])
+                    .await?;
+            }
+            None => self.ensure_not_revoked(&[token_key]).await?,
         }
-        self.ensure_not_revoked(&keys).await?;
 
         users
             .find_by_id(&claims.user_id)
@@ -255,7 +257,41 @@ impl Jwt {
             .ok_or_else(|| AuthError::invalid_token("User not found"))
     }
 
-    fn check_times(&self, claims: &Claims) -> Result<(), AuthError> {
+    /// Verifies `token`, decoding its payload into `buffer` so that the
+    /// claims can borrow from it.
+    fn verify_into<'a>(
+        &self,
+        token: &str,
+        buffer: &'a mut PayloadBuffer,
+    ) -> Result<ClaimsRef<'a>, AuthError> {
+        if token.len() > MAX_TOKEN_LENGTH {
+            return Err(AuthError::invalid_token("Token is too large"));
+        }
+        let payload = match &self.inner.keys.fast {
+            Some(fast) if fast.knows_header(token) => fast.verify(token, buffer)?,
+            _ => self.verify_general(token, buffer)?,
+        };
+
+        let claims = claims::parse(payload)?;
+        self.check_times(&claims)?;
+        Ok(claims)
+    }
+
+    /// Verifies with `jsonwebtoken`: asymmetric algorithms and unfamiliar headers.
+    fn verify_general<'a>(
+        &self,
+        token: &str,
+        buffer: &'a mut PayloadBuffer,
+    ) -> Result<&'a [u8], AuthError> {
+        let keys = &self.inner.keys;
+        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &keys.decoding, &keys.validation)
+            .map_err(|error| self.describe(token, error))?;
+
+        let payload = token.split('.').nth(1).ok_or_else(verify::malformed)?;
+        verify::decode_payload(payload, buffer)
+    }
+
+    fn check_times(&self, claims: &ClaimsRef<'_>) -> Result<(), AuthError> {
         let now = now_seconds();
         let leeway = self.inner.leeway.as_secs_f64();
 
@@ -284,7 +320,8 @@ impl Jwt {
     async fn revoke_token(&self, token: &str, claims: &Claims) -> Result<bool, AuthError> {
         let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
         let ttl = Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO);
-        self.revoke(&token_key(token, claims), ttl).await
+        self.revoke(&token_key(token, claims.id.as_deref()), ttl)
+            .await
     }
 
     /// Revokes a login session for as long as any of its tokens can live.
@@ -365,11 +402,16 @@ impl Jwt {
             user_id,
             iat: now,
             exp: now.saturating_add(life_time.as_secs()),
-            jti: &random_id()?,
+            jti: &self.inner.ids.next(),
             fam: family,
         };
         let keys = &self.inner.keys;
-        jsonwebtoken::encode(&keys.header, &claims, &keys.encoding).map_err(|error| {
+        let signed = match &keys.fast {
+            Some(fast) => fast.sign(&claims).map_err(|error| error.to_string()),
+            None => jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
+                .map_err(|error| error.to_string()),
+        };
+        signed.map_err(|error| {
             tracing::error!(target: "auth", %error, "signing a token failed");
             AuthError::internal("signing a token failed")
         })
@@ -443,21 +485,45 @@ fn default_revocation(config: &AuthConfig) -> Result<Revocation, ConfigError> {
 }
 
 /// Returns the key that revokes one token: its `jti`, else its hash.
-fn token_key(token: &str, claims: &Claims) -> RevocationKey {
-    match &claims.id {
+fn token_key(token: &str, id: Option<&str>) -> RevocationKey {
+    match id {
         Some(id) => RevocationKey::token_id(id),
         None => RevocationKey::token_hash(token),
     }
 }
 
-/// Returns 128 random bits, base64url-encoded: a `jti` or a session id.
-fn random_id() -> Result<String, AuthError> {
-    let mut bytes = [0_u8; 16];
-    getrandom::fill(&mut bytes).map_err(|error| {
-        tracing::error!(target: "auth", %error, "the system random number generator failed");
-        AuthError::internal("the system random number generator failed")
-    })?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+/// Generator of `jti` and session ids.
+///
+/// An id is 64 random bits drawn once per service, then a 64-bit counter
+/// that starts at a random value: unique without a system call per token.
+/// Ids are not secrets, because every token shows its own.
+struct Ids {
+    prefix: [u8; 8],
+    counter: AtomicU64,
+}
+
+impl Ids {
+    fn new() -> Result<Self, ConfigError> {
+        let mut seed = [0_u8; 16];
+        getrandom::fill(&mut seed).map_err(|error| ConfigError::Authenticator {
+            name: "auth_jwt::Jwt",
+            reason: format!("the system random number generator failed: {error}"),
+        })?;
+        let (prefix, start) = seed.split_at(8);
+        Ok(Self {
+            prefix: prefix.try_into().unwrap_or_default(),
+            counter: AtomicU64::new(u64::from_be_bytes(start.try_into().unwrap_or_default())),
+        })
+    }
+
+    /// Returns the next id: 16 bytes, base64url-encoded in 22 characters.
+    fn next(&self) -> String {
+        let count = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut bytes = [0_u8; 16];
+        bytes[..8].copy_from_slice(&self.prefix);
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
 }
 
 /// Returns the current time in seconds since the Unix epoch, with fractions.
