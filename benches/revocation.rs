@@ -54,7 +54,7 @@ async fn fill(store: &dyn RevocationStore) {
     }
 }
 
-/// The keys that one request checks: its token and its session.
+/// Returns the keys that one request checks: its token and its session.
 fn request_keys() -> [RevocationKey; 2] {
     [
         RevocationKey::token_id("a-valid-token"),

@@ -29,7 +29,7 @@ const KEY: &str = "a test key that is exactly 32 by";
 const UNAVAILABLE: &str = "Authentication service is unavailable";
 const REVOKED: &str = "Token has been revoked";
 
-/// Longest wait for one request, to catch a hang: well above the store's
+/// Maximum wait for one request, to catch a hang: well above the store's
 /// 750 ms deadline, and no measure of speed.
 const HANG_GUARD: Duration = Duration::from_secs(10);
 

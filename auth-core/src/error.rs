@@ -198,7 +198,7 @@ pub enum ConfigError {
     Unreachable {
         /// The setting, as its environment variable is named.
         setting: &'static str,
-        /// What failed and what to do, without secrets such as a password.
+        /// The failure and the fix, without secrets such as a password.
         reason: String,
     },
 

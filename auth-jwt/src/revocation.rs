@@ -123,7 +123,7 @@ impl Revocation {
     /// Connects to Redis once, so that a wrong URL or an unreachable server
     /// stops the startup with an error naming `REDIS_URL`, instead of
     /// failing every request with 503. After startup, a Redis outage fails
-    /// requests with 503 until Redis is back; see [`RedisRevocationStore`].
+    /// requests with 503 until Redis is back; see `RedisRevocationStore`.
     /// Without the `redis` cargo feature, a set `REDIS_URL` is an error.
     pub async fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
         let Some(redis) = config.redis_config() else {
@@ -326,6 +326,21 @@ mod tests {
 
         let keys = [RevocationKey::token_id("t"), RevocationKey::family("f")];
         assert!(store.is_revoked(&keys).await.unwrap());
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[tokio::test]
+    async fn redis_url_needs_redis_feature() {
+        let config =
+            AuthConfig::new().redis(auth_core::RedisConfig::new("redis://127.0.0.1:6379/0"));
+
+        let error = Revocation::from_config(&config).await.unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "REDIS_URL is invalid: this build of auth-jwt has no Redis support; enable \
+             its `redis` cargo feature, or unset REDIS_URL to keep revocations in memory"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long a starting server may take to answer `PING`.
+/// Maximum time for a starting server to reply to `PING`.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A `redis-server` process on 127.0.0.1.
@@ -110,7 +110,7 @@ impl RedisServer {
             .unwrap()
     }
 
-    /// Spawns redis-server on `self.port` and waits until it answers `PING`.
+    /// Spawns redis-server on `self.port` and waits until it replies to `PING`.
     /// Returns `false` when it exited first, such as when the port was taken.
     fn spawn(&mut self) -> bool {
         let directory = self.directory.path();
@@ -147,7 +147,7 @@ impl RedisServer {
             if child.try_wait().ok().flatten().is_some() {
                 return false;
             }
-            if answers_ping(self.port) {
+            if replies_to_ping(self.port) {
                 self.child = Some(child);
                 return true;
             }
@@ -177,7 +177,7 @@ pub fn free_port() -> u16 {
         .expect("find a free loopback port")
 }
 
-fn answers_ping(port: u16) -> bool {
+fn replies_to_ping(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
         return false;
     };

@@ -9,8 +9,9 @@ use redis::{Cmd, ConnectionAddr, FromRedisValue};
 
 use super::{RevocationError, RevocationKey, RevocationStore};
 
-/// Longest time to live given to a key, 100 years in milliseconds. Redis
-/// rejects a `PX` whose deadline overflows its clock, and no token lives that long.
+/// Maximum time to live given to a key, 100 years in milliseconds, because
+/// Redis rejects a `PX` whose deadline overflows its clock. A token that
+/// lives longer stays revoked for 100 years only.
 const MAX_TTL_MILLIS: u64 = 100 * 365 * 24 * 60 * 60 * 1000;
 
 /// Revocation store in Redis, for applications that run several server
@@ -19,7 +20,7 @@ const MAX_TTL_MILLIS: u64 = 100 * 365 * 24 * 60 * 60 * 1000;
 /// Each revoked token or session is one key, `<prefix><key>`, where the key
 /// is the token's `jti` (or the SHA-256 of a token without one) or its
 /// session id, never the token itself. The key expires with the token, so
-/// Redis holds nothing past a token's `exp`.
+/// Redis keeps no entry past a token's `exp`.
 ///
 /// - [`revoke`](RevocationStore::revoke) is one `SET key 1 NX PX <ttl>`:
 ///   of two instances revoking one refresh token at the same moment, exactly
@@ -102,7 +103,7 @@ pub enum RedisStoreError {
          or redis+unix:///path/to/socket"
     )]
     InvalidUrl {
-        /// What is wrong with it.
+        /// The client's parse error, which does not contain the URL.
         reason: String,
     },
 
@@ -146,10 +147,9 @@ impl RedisRevocationStore {
     /// Prefix of the keys unless configured otherwise.
     pub const DEFAULT_KEY_PREFIX: &str = "auth:revoked:";
 
-    /// Time allowed to open a connection unless configured otherwise. A Redis
-    /// server on the same host or network accepts in well under a
-    /// millisecond; the limit matters when the server is gone and connection
-    /// attempts hang.
+    /// Time allowed to open a connection unless configured otherwise. It
+    /// matters when the server is gone and connection attempts hang, because
+    /// a reachable server on the same network accepts within milliseconds.
     pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_millis(250);
 
     /// Time allowed for a command's reply unless configured otherwise.
@@ -181,7 +181,7 @@ impl RedisRevocationStore {
         &self.key_prefix
     }
 
-    /// Returns the Redis key that holds `key`.
+    /// Returns the Redis key of `key`: the prefix, then the key's text.
     pub fn redis_key(&self, key: &RevocationKey) -> String {
         format!("{}{}", self.key_prefix, key.as_str())
     }
