@@ -268,7 +268,8 @@ impl<U: UserModel> AuthBuilder<U> {
         let mut named = HashMap::new();
         for handler in registry::protected_handlers() {
             if let Slot::Named(name) = handler.slot {
-                named.insert(name, resolve(name, &handler.slot.setting())?);
+                let setting = format!("{} of handler `{}`", handler.slot.setting(), handler.name);
+                named.insert(name, resolve(name, &setting)?);
             }
         }
 

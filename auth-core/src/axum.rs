@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
-use crate::registry::{Registered, Slot};
+use crate::registry::Selector;
 use crate::user::UserParam;
 use crate::{Auth, AuthError};
 
@@ -44,36 +44,6 @@ fn find_auth(parts: &Parts) -> Result<&Auth, AuthError> {
     })
 }
 
-/// Chooses the authenticator of a protected handler at compile time.
-#[doc(hidden)]
-pub trait Selector: Send + Sync + 'static {
-    const SLOT: Slot;
-}
-
-/// `AUTHENTICATION`.
-#[doc(hidden)]
-pub struct DefaultSlot;
-
-impl Selector for DefaultSlot {
-    const SLOT: Slot = Slot::Default;
-}
-
-/// `WS_AUTHENTICATION`.
-#[doc(hidden)]
-pub struct WebSocketSlot;
-
-impl Selector for WebSocketSlot {
-    const SLOT: Slot = Slot::WebSocket;
-}
-
-/// The registered authenticator `A`, named by type in `#[protected(auth = A)]`.
-#[doc(hidden)]
-pub struct ByType<A>(PhantomData<fn() -> A>);
-
-impl<A: Registered> Selector for ByType<A> {
-    const SLOT: Slot = Slot::Named(A::NAME);
-}
-
 /// Extractor that `#[protected]` puts in place of the user parameter: it
 /// runs the selected authenticator and yields the user, or rejects the
 /// request with the [`AuthError`] response.
@@ -83,7 +53,7 @@ pub struct Protected<P, S>(pub P, pub PhantomData<fn() -> S>);
 impl<P, S, State> FromRequestParts<State> for Protected<P, S>
 where
     P: UserParam,
-    S: Selector,
+    S: Selector<P>,
     State: Send + Sync,
 {
     type Rejection = Response;

@@ -4,11 +4,12 @@
 //! every crate linked into the binary contributes without a central list.
 //! Startup reads both lists once.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::authentication::{DynAuthentication, Setup};
-use crate::user::TypeInfo;
-use crate::{Authentication, ConfigError};
+use crate::user::{TypeInfo, UserParam};
+use crate::{AnyUser, Authentication, ConfigError, UserModel};
 
 /// An authenticator that `#[authentication]` registered.
 #[doc(hidden)]
@@ -35,6 +36,34 @@ pub struct ProtectedHandler {
     pub user: fn() -> TypeInfo,
 }
 
+impl ProtectedHandler {
+    /// Describes the handler `name` whose user parameter is `P` and whose
+    /// authenticator `S` selects.
+    ///
+    /// The bounds are the compile-time checks of `#[protected]`: the macro
+    /// spans `P` on the parameter's type and `S` on the `auth = ...` option,
+    /// so that rustc reports each unmet bound where the user must act.
+    pub const fn new<P: UserParam, S: Selector<P>>(name: &'static str) -> Self {
+        Self {
+            name,
+            slot: S::SLOT,
+            user: TypeInfo::of::<P::Model>,
+        }
+    }
+
+    /// Describes the handler `name` whose user parameter is `Option<U>`.
+    ///
+    /// It bounds `U` itself, so that a type that is not a user model is
+    /// reported on the `U` inside `Option<U>`.
+    pub const fn optional<U: UserModel, S: Selector<Option<U>>>(name: &'static str) -> Self {
+        Self {
+            name,
+            slot: S::SLOT,
+            user: TypeInfo::of::<U>,
+        }
+    }
+}
+
 inventory::collect!(ProtectedHandler);
 
 /// Which authenticator a protected handler uses.
@@ -59,6 +88,69 @@ impl Slot {
         }
     }
 }
+
+/// Type-level choice of the authenticator of a protected handler whose user
+/// parameter is `P`.
+///
+/// `#[protected]` writes one of these into the handler's signature, so the
+/// choice costs nothing per request and an `auth = Type` option is checked
+/// against the parameter at compile time.
+#[doc(hidden)]
+pub trait Selector<P>: Send + Sync + 'static {
+    /// The slot whose authenticator runs.
+    const SLOT: Slot;
+}
+
+/// Selects `AUTHENTICATION`.
+#[doc(hidden)]
+pub struct DefaultSlot;
+
+impl<P> Selector<P> for DefaultSlot {
+    const SLOT: Slot = Slot::Default;
+}
+
+/// Selects `WS_AUTHENTICATION`.
+#[doc(hidden)]
+pub struct WebSocketSlot;
+
+impl<P> Selector<P> for WebSocketSlot {
+    const SLOT: Slot = Slot::WebSocket;
+}
+
+/// Selects the registered authenticator `A`, named by type in
+/// `#[protected(auth = A)]`.
+///
+/// It selects only for a parameter that `A` can fill, so a mismatch between
+/// the authenticator's user and the handler's is a compile error.
+#[doc(hidden)]
+pub struct ByType<A>(PhantomData<fn() -> A>);
+
+impl<A, P> Selector<P> for ByType<A>
+where
+    A: Registered,
+    A::User: Produces<P>,
+{
+    const SLOT: Slot = Slot::Named(A::NAME);
+}
+
+/// A user type from which an authenticator can fill the parameter type `P`.
+///
+/// A concrete user model fills a parameter of that model or of its
+/// `Option`; [`AnyUser`] fills any parameter, and startup then checks that
+/// the application's model is the parameter's.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "the authenticator produces `{Self}`, but the handler's user parameter is `{P}`",
+    label = "this authenticator produces `{Self}`",
+    note = "`auth = ...` must name an authenticator whose `Authentication::User` is the parameter's user model, or `AnyUser`"
+)]
+pub trait Produces<P> {}
+
+impl<U: UserModel> Produces<U> for U {}
+
+impl<U: UserModel> Produces<Option<U>> for U {}
+
+impl<P: UserParam> Produces<P> for AnyUser {}
 
 /// A type that `#[authentication]` registered, with its registered name.
 #[diagnostic::on_unimplemented(

@@ -1,0 +1,18 @@
+use auth_core::{AnyUser, AuthError, Authentication, Users, async_trait, authentication};
+use http::request::Parts;
+
+#[authentication]
+pub struct ApiKeyAuthentication {
+    pub header: &'static str,
+}
+
+#[async_trait]
+impl Authentication for ApiKeyAuthentication {
+    type User = AnyUser;
+
+    async fn authenticate(&self, _: &Parts, _: &Users) -> Result<AnyUser, AuthError> {
+        Err(AuthError::missing(self.header))
+    }
+}
+
+fn main() {}

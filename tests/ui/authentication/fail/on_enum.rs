@@ -1,0 +1,9 @@
+use auth_core::authentication;
+
+#[authentication]
+pub enum Authentication {
+    Header,
+    Query,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use auth_core::authentication;
+
+#[authentication]
+pub fn authenticate() {}
+
+fn main() {}
