@@ -461,11 +461,35 @@ async fn unreachable_redis_stops_startup() {
     assert_eq!(
         error.to_string(),
         format!(
-            "could not connect to the server that REDIS_URL names: could not connect to \
-             Redis at redis://127.0.0.1:{port}/0: Connection refused (os error 111); \
-             start Redis there or correct the URL"
+            "could not connect to the server that REDIS_URL names: Redis at \
+             redis://127.0.0.1:{port}/0: Connection refused (os error 111); \
+             start Redis there or correct REDIS_URL"
         )
     );
+}
+
+#[tokio::test]
+async fn wrong_redis_password_stops_startup() {
+    let server = RedisServer::start_with_password("right-password");
+    let port = server.port();
+    let url = |password: &str| format!("redis://:{password}@127.0.0.1:{port}/0");
+
+    let config = base_config().redis(RedisConfig::new(url("wrong-password")));
+    let error = Revocation::from_config(&config).await.unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "could not connect to the server that REDIS_URL names: Redis at \
+             redis://127.0.0.1:{port}/0: Password authentication failed - \
+             AuthenticationFailed; correct the user name or password in REDIS_URL"
+        )
+    );
+    let config = base_config().redis(RedisConfig::new(url("right-password")));
+    let instance = instance_with(config).await;
+    let tokens = instance.jwt.login(&User { id: 1 }).unwrap();
+    instance.logout(&tokens.access_token).await.unwrap();
+    assert_revoked(instance.authenticate(&tokens.access_token).await);
 }
 
 #[tokio::test]

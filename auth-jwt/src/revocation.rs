@@ -155,6 +155,13 @@ impl Revocation {
                 setting: "REDIS_URL",
                 reason: error.to_string(),
             },
+            RedisStoreError::Connect { address, source } => ConfigError::Unreachable {
+                setting: "REDIS_URL",
+                reason: format!(
+                    "Redis at {address}: {source}; {}",
+                    redis_store::connect_advice(&source, "REDIS_URL")
+                ),
+            },
             _ => ConfigError::Unreachable {
                 setting: "REDIS_URL",
                 reason: error.to_string(),

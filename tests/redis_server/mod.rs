@@ -17,27 +17,34 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     persistent: bool,
+    password: Option<String>,
     directory: tempfile::TempDir,
 }
 
 impl RedisServer {
     /// Starts a server without persistence.
     pub fn start() -> Self {
-        Self::start_with(false)
+        Self::start_with(false, None)
     }
 
     /// Starts a server that writes every command to its append-only file
     /// before replying, so that its keys survive [`kill`](Self::kill).
     pub fn start_persistent() -> Self {
-        Self::start_with(true)
+        Self::start_with(true, None)
     }
 
-    fn start_with(persistent: bool) -> Self {
+    /// Starts a server without persistence that requires `password`.
+    pub fn start_with_password(password: &str) -> Self {
+        Self::start_with(false, Some(password.to_owned()))
+    }
+
+    fn start_with(persistent: bool, password: Option<String>) -> Self {
         let directory = tempfile::tempdir().expect("create a directory for redis-server");
         let mut server = Self {
             child: None,
             port: 0,
             persistent,
+            password,
             directory,
         };
 
@@ -122,7 +129,11 @@ impl RedisServer {
             .expect("open the redis-server log");
         let appendonly = if self.persistent { "yes" } else { "no" };
 
-        let spawned = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        if let Some(password) = &self.password {
+            command.args(["--requirepass", password]);
+        }
+        let spawned = command
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
             .args(["--dir", &directory.display().to_string()])
@@ -186,6 +197,8 @@ fn replies_to_ping(port: u16) -> bool {
     if stream.write_all(b"PING\r\n").is_err() {
         return false;
     }
+    // A server that requires a password replies with -NOAUTH, which also
+    // shows it is ready.
     let mut reply = [0_u8; 7];
-    stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+    stream.read_exact(&mut reply).is_ok() && (&reply == b"+PONG\r\n" || &reply == b"-NOAUTH")
 }

@@ -109,7 +109,8 @@ pub enum RedisStoreError {
 
     /// No connection could be opened at startup.
     #[error(
-        "could not connect to Redis at {address}: {source}; start Redis there or correct the URL"
+        "could not connect to Redis at {address}: {source}; {}",
+        connect_advice(source, "the URL")
     )]
     Connect {
         /// The server, without credentials.
@@ -336,6 +337,15 @@ impl RevocationStore for RedisRevocationStore {
             .await
             .map_err(RevocationError::new)?;
         Ok(reply.is_some())
+    }
+}
+
+/// Returns what to do about a failed connection to the server that `url_name` names.
+pub(super) fn connect_advice(error: &redis::RedisError, url_name: &str) -> String {
+    if error.kind() == redis::ErrorKind::AuthenticationFailed {
+        format!("correct the user name or password in {url_name}")
+    } else {
+        format!("start Redis there or correct {url_name}")
     }
 }
 
