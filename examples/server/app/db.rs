@@ -1,0 +1,85 @@
+//! The SQLite database: opened, created when missing and migrated at start.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::AssertSqlSafe;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use super::StartError;
+
+/// Schema changes, in order. They are compiled in, so the server runs from
+/// any directory. SQLite's `user_version` header field counts the applied ones.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("migrations/0001_create_users.sql"),
+    include_str!("migrations/0002_create_api_keys.sql"),
+];
+
+/// How long a write waits for another connection's write to finish before
+/// failing with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens the database at `url`, creating the file when it is missing, and
+/// applies the migrations it lacks.
+pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
+    let failed = |source| StartError::Database {
+        url: url.to_owned(),
+        source,
+    };
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(failed)?
+        .create_if_missing(true)
+        // WAL lets requests read while another one writes.
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let pool = SqlitePoolOptions::new()
+        .connect_with(options)
+        .await
+        .map_err(failed)?;
+
+    migrate(&pool, url).await?;
+    Ok(pool)
+}
+
+/// Applies the migrations that the database lacks, in one transaction.
+///
+/// `BEGIN IMMEDIATE` takes the write lock before the version is read, so
+/// instances that start together on one file apply each migration once.
+async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), StartError> {
+    let failed = |source| StartError::Migration {
+        url: url.to_owned(),
+        source,
+    };
+    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await.map_err(failed)?;
+
+    let applied: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *transaction)
+        .await
+        .map_err(failed)?;
+    let known = MIGRATIONS.len();
+    let applied = match usize::try_from(applied) {
+        Ok(applied) if applied <= known => applied,
+        _ => {
+            return Err(StartError::UnknownSchema {
+                url: url.to_owned(),
+                version: applied,
+                known,
+            });
+        }
+    };
+
+    for sql in &MIGRATIONS[applied..] {
+        sqlx::raw_sql(*sql)
+            .execute(&mut *transaction)
+            .await
+            .map_err(failed)?;
+    }
+    // PRAGMA takes no bound parameters; the value is a number from this file.
+    sqlx::raw_sql(AssertSqlSafe(format!("PRAGMA user_version = {known}")))
+        .execute(&mut *transaction)
+        .await
+        .map_err(failed)?;
+
+    transaction.commit().await.map_err(failed)
+}

@@ -1,0 +1,135 @@
+//! The example server: `cargo run --example server [-- --addr HOST:PORT]`.
+//!
+//! Settings come from the environment and from `.env` in the working
+//! directory; see `--help`.
+
+mod app;
+
+use std::io::IsTerminal as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use auth_core::AuthConfig;
+use tracing_subscriber::EnvFilter;
+
+const HELP: &str = "\
+Example server of the auth crates: users in SQLite, JWT login, API keys and a WebSocket echo.
+
+Usage: cargo run --example server [-- --addr HOST:PORT]
+
+Options:
+  --addr HOST:PORT  address to listen on, an IP address and a port [default: 127.0.0.1:8000];
+                    port 0 picks a free port, and the log shows the one bound
+  -h, --help        print this help
+
+Environment (also read from .env in the working directory):
+  DATABASE_URL       SQLite database, created when missing [default: sqlite:auth-server.db]
+  SECRET_KEY         key that signs tokens, at least 32 bytes; a random one when unset,
+                     and then tokens stop working when the server restarts
+  AUTHENTICATION     authenticator of protected routes [default: auth_jwt::JwtAuthentication]
+  WS_AUTHENTICATION  authenticator of /ws [default: auth_jwt::QueryParamJwtAuthentication]
+  JWT_LIFE_TIME      life time of access tokens, such as 15m or 1d [default: 1d]
+  RUST_LOG           log filter [default: info]
+";
+
+/// Action selected by the command-line arguments.
+enum Command {
+    Serve { addr: Option<SocketAddr> },
+    Help,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let command = match parse_args(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    let Command::Serve { addr } = command else {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    };
+
+    // `.env` is read before logging starts, so that it can set RUST_LOG.
+    let env_file = auth_core::load_env();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+
+    let result = match env_file {
+        Ok(_) => serve(addr).await,
+        Err(error) => Err(error.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(addr: Option<SocketAddr>) -> Result<(), String> {
+    let addr = match addr {
+        Some(addr) => addr,
+        None => parse_addr(app::DEFAULT_ADDR)?,
+    };
+    let database_url = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| app::DEFAULT_DATABASE_URL.to_owned());
+    let config = AuthConfig::from_env().map_err(|error| error.to_string())?;
+
+    let server = app::start(app::Options::new(addr, database_url, config))
+        .await
+        .map_err(|error| error.to_string())?;
+    tracing::info!("listening on http://{}", server.addr());
+
+    let stopped = server
+        .run_until(async {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => tracing::info!("Ctrl-C received, stopping"),
+                Err(error) => {
+                    tracing::warn!(%error, "Ctrl-C cannot be handled; stop the server with a signal");
+                    std::future::pending::<()>().await;
+                }
+            }
+        })
+        .await;
+    stopped.map_err(|error| format!("the server failed: {error}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String> {
+    let mut addr = None;
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--addr" => args
+                .next()
+                .ok_or("--addr needs a value, such as --addr 127.0.0.1:8000")?,
+            other => match other.strip_prefix("--addr=") {
+                Some(value) => value.to_owned(),
+                None => return Err(format!("unknown argument {other:?}")),
+            },
+        };
+        addr = Some(parse_addr(&value)?);
+    }
+    Ok(Command::Serve { addr })
+}
+
+fn parse_addr(value: &str) -> Result<SocketAddr, String> {
+    value.parse().map_err(|_| {
+        format!(
+            "invalid --addr {value:?}: expected an IP address and a port, \
+             such as 127.0.0.1:8000 or [::1]:0"
+        )
+    })
+}

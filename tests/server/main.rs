@@ -1,0 +1,17 @@
+//! End-to-end tests of the example server: each test starts its own
+//! instance on a free loopback port with its own SQLite file, and talks to it
+//! over real HTTP (reqwest) and WebSocket (tokio-tungstenite) connections.
+
+// The example's binary uses parts of `app` that these tests do not.
+#[allow(dead_code)]
+#[path = "../../examples/server/app/mod.rs"]
+mod app;
+
+mod support;
+
+mod accounts;
+mod api_keys;
+mod logs;
+mod startup;
+mod tokens;
+mod websocket;

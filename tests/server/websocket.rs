@@ -1,0 +1,196 @@
+//! `/ws`: authenticated by the `authorization` query parameter.
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error, Message};
+
+use crate::support::{TestServer, config, invalid_token_challenge};
+
+/// Tries to open a WebSocket and returns the rejection: status, challenge
+/// and the body's `detail`.
+async fn rejection(request: impl IntoClientRequest + Unpin) -> (u16, Option<String>, Value) {
+    let error = match connect_async(request).await {
+        Ok(_) => panic!("the server opened a WebSocket for a rejected request"),
+        Err(error) => error,
+    };
+    let Error::Http(response) = error else {
+        panic!("expected an HTTP rejection, got {error}");
+    };
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = response.body().as_deref().unwrap_or_default();
+    let detail = serde_json::from_slice::<Value>(body).unwrap()["detail"].clone();
+    (response.status().as_u16(), challenge, detail)
+}
+
+#[tokio::test]
+async fn ws_sends_user_then_echoes() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let me: Value = server
+        .get_with_token("/me", &tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let (mut socket, response) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 101);
+
+    let Some(Ok(Message::Text(greeting))) = socket.next().await else {
+        panic!("expected a text message first");
+    };
+    let greeting: Value = serde_json::from_str(&greeting).unwrap();
+    assert_eq!(greeting, json!({ "user": me }));
+
+    for text in ["hello", "{\"not\": \"parsed\"}", ""] {
+        socket.send(Message::text(text)).await.unwrap();
+        let Some(Ok(Message::Text(echo))) = socket.next().await else {
+            panic!("expected the echo of {text:?}");
+        };
+        assert_eq!(echo.as_str(), text);
+    }
+
+    socket.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn ws_accepts_bare_token() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let url = format!("ws://{}/ws?authorization={}", server.addr, tokens.access);
+
+    let (mut socket, _) = connect_async(url).await.unwrap();
+
+    let Some(Ok(Message::Text(greeting))) = socket.next().await else {
+        panic!("expected a text message first");
+    };
+    let greeting: Value = serde_json::from_str(&greeting).unwrap();
+    assert_eq!(greeting["user"]["username"], "alice");
+}
+
+#[tokio::test]
+async fn ws_rejects_bad_tokens_before_upgrade() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let revoked = server.log_in("alice").await;
+    server
+        .send_with_token(Method::POST, "/logout", &revoked.access)
+        .await;
+
+    let cases = [
+        (server.ws_url("not.a.token"), "Token is malformed"),
+        (
+            server.ws_url(&tokens.refresh),
+            "Token is not an access token",
+        ),
+        (server.ws_url(&revoked.access), "Token has been revoked"),
+    ];
+    for (url, detail) in cases {
+        let (status, challenge, body) = rejection(url).await;
+        assert_eq!(status, 401, "status for {detail}");
+        assert_eq!(
+            challenge.as_deref(),
+            Some(invalid_token_challenge(detail).as_str()),
+            "challenge for {detail}"
+        );
+        assert_eq!(body, detail);
+    }
+}
+
+#[tokio::test]
+async fn ws_rejects_missing_query_token() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let url = format!("ws://{}/ws", server.addr);
+
+    let (status, challenge, detail) = rejection(url.as_str()).await;
+    assert_eq!(status, 401);
+    assert_eq!(challenge.as_deref(), Some("Bearer"));
+    assert_eq!(detail, "authorization query parameter is missing");
+
+    // WS_AUTHENTICATION reads the query only: a header does not count.
+    let mut request = url.as_str().into_client_request().unwrap();
+    let bearer = format!("Bearer {}", tokens.access).parse().unwrap();
+    request.headers_mut().insert("authorization", bearer);
+    let (status, _, detail) = rejection(request).await;
+    assert_eq!(status, 401);
+    assert_eq!(detail, "authorization query parameter is missing");
+}
+
+#[tokio::test]
+async fn ws_rejects_token_sent_twice() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let mut request = server.ws_url(&tokens.access).into_client_request().unwrap();
+    let bearer = format!("Bearer {}", tokens.access).parse().unwrap();
+    request.headers_mut().insert("authorization", bearer);
+
+    let (status, _, detail) = rejection(request).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(
+        detail,
+        "Token was sent in both the Authorization header and the authorization query \
+         parameter; send one"
+    );
+}
+
+#[tokio::test]
+async fn ws_rejects_deleted_user() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    server
+        .send_with_token(Method::DELETE, "/me", &tokens.access)
+        .await;
+
+    let (status, _, detail) = rejection(server.ws_url(&tokens.access)).await;
+
+    assert_eq!(status, 401);
+    assert_eq!(detail, "User not found");
+}
+
+#[tokio::test]
+async fn ws_without_upgrade_is_rejected() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let url = format!(
+        "{}?authorization=Bearer%20{}",
+        server.url("/ws"),
+        tokens.access
+    );
+
+    let response = server.client.get(url).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "detail": "This route only accepts WebSocket upgrade requests" })
+    );
+}
+
+#[tokio::test]
+async fn ws_authentication_setting_can_select_header() {
+    let server =
+        TestServer::start_with(config().ws_authentication("auth_jwt::JwtAuthentication")).await;
+    let tokens = server.sign_up("alice").await;
+    let mut request = format!("ws://{}/ws", server.addr)
+        .into_client_request()
+        .unwrap();
+    let bearer = format!("Bearer {}", tokens.access).parse().unwrap();
+    request.headers_mut().insert("authorization", bearer);
+
+    let (mut socket, _) = connect_async(request).await.unwrap();
+
+    let Some(Ok(Message::Text(greeting))) = socket.next().await else {
+        panic!("expected a text message first");
+    };
+    let greeting: Value = serde_json::from_str(&greeting).unwrap();
+    assert_eq!(greeting["user"]["username"], "alice");
+}
