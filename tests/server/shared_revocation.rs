@@ -1,9 +1,9 @@
 //! Several server instances sharing revocations through Redis, and Redis
 //! outages while a server runs.
 //!
-//! Each test starts its own `redis-server` on a free loopback port, and two
-//! server instances on one SQLite file, as two processes behind a load
-//! balancer share one database.
+//! Each test starts its own `redis-server` on a free loopback port. Tests
+//! with two server instances run them on one SQLite file, as two processes
+//! behind a load balancer share one database.
 
 use auth_core::{AuthConfig, RedisConfig};
 use reqwest::{Method, StatusCode};

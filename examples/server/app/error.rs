@@ -137,9 +137,9 @@ pub async fn log_rejections(request: Request, next: Next) -> Response {
 
     let status = response.status().as_u16();
     if response.status() == StatusCode::SERVICE_UNAVAILABLE {
-        // A service that authentication needs is down. Its cause is logged
-        // where it failed, at most once per interval; an error line per
-        // request would flood the log for the whole outage.
+        // A service that authentication needs is down, and the component
+        // that failed logged the cause, the revocation store at most once
+        // per interval. An error line per request would flood the log.
         tracing::debug!(
             method = method.as_str(),
             path,
