@@ -30,6 +30,11 @@ const SCHEME: &str = "bearer";
 ///
 /// The scheme is case-insensitive (RFC 7235 section 2.1) and one or more
 /// spaces separate it from the token (RFC 6750 section 2.1).
+///
+/// A value longer than 4,119 bytes (`Bearer`, a space, a token of
+/// [`MAX_TOKEN_LENGTH`] bytes and 16 bytes of extra spaces) is rejected
+/// with "Authorization header is too large" before anything else is
+/// checked or decoded, so an oversized header costs one length comparison.
 pub fn token_from_header(headers: &HeaderMap) -> Result<&str, AuthError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -65,6 +70,10 @@ pub fn token_from_header(headers: &HeaderMap) -> Result<&str, AuthError> {
 
 /// Returns the token of the `authorization` query parameter, percent-decoded,
 /// accepting `Bearer <token>` and a bare token.
+///
+/// A raw value longer than 12,309 bytes (`Bearer `, then a token of
+/// [`MAX_TOKEN_LENGTH`] bytes, every byte percent-encoded) is rejected
+/// before it is decoded.
 ///
 /// `+` and `%20` both decode to a space. A parameter given twice is an
 /// invalid request; so is malformed percent-encoding.

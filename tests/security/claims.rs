@@ -293,3 +293,42 @@ async fn refresh_token_works_once_under_concurrency() {
         "{statuses:?}"
     );
 }
+
+/// A user store that fails makes authentication fail closed: 503 without
+/// a challenge, since the credential may well be valid.
+#[tokio::test]
+async fn user_store_failure() {
+    let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+    let config = crate::harness::config()
+        .authentication("auth_jwt::JwtAuthentication")
+        .ws_authentication("auth_jwt::QueryParamJwtAuthentication");
+    let auth = auth_core::Auth::builder::<crate::app::User>()
+        .config(config)
+        .users(pool.clone())
+        .resource(pool.clone())
+        .build()
+        .unwrap();
+    let token = auth_jwt::Jwt::from_auth(&auth)
+        .unwrap()
+        .login_id(&auth_core::UserId::Int(1))
+        .unwrap()
+        .access_token;
+    pool.close().await;
+    let request = http::Request::get("/me")
+        .header("authorization", format!("Bearer {token}"))
+        .body(())
+        .unwrap();
+
+    let error = auth
+        .authenticate::<crate::app::User>(&request.into_parts().0)
+        .await
+        .unwrap_err();
+
+    let response = error.to_response();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers().get("www-authenticate"), None);
+    assert_eq!(
+        response.body(),
+        r#"{"detail":"Authentication service is unavailable"}"#
+    );
+}
