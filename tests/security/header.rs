@@ -308,3 +308,22 @@ async fn header_beyond_http_limit() {
     assert_eq!(reply.status, 431, "{reply:?}");
     assert_eq!(reply.body, "");
 }
+
+/// A header value folded onto a second line (obsolete in RFC 9112 section
+/// 5.2) is rejected by hyper with 400 and an empty body, so a token cannot
+/// be split across lines.
+#[tokio::test]
+async fn header_line_folding() {
+    let target = Target::start().await;
+    let token = &target.tokens.access;
+
+    for folded in [
+        format!("Bearer\r\n {token}"),
+        format!("Bearer {}\r\n\t{}", &token[..10], &token[10..]),
+    ] {
+        let head = format!("GET /me HTTP/1.1\r\nAuthorization: {folded}\r\n");
+        let reply = raw_request(target.server.addr, head.as_bytes(), &[]).await;
+        assert_eq!(reply.status, 400, "{folded:?}: {reply:?}");
+        assert_eq!(reply.body, "", "{folded:?}");
+    }
+}
