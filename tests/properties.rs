@@ -180,7 +180,7 @@ fn assert_user_or_rejection(result: Result<User, AuthError>) -> Result<(), TestC
 
 /// Encodes bytes for a query value: a byte that `keep` marks stays as it
 /// is when it is unreserved or one of `+ = & %`, so that separators and
-/// broken escapes occur too; every other byte becomes `%XX`.
+/// broken escapes occur too. Every other byte becomes `%XX`.
 fn query_value(bytes: &[u8], keep: &[bool]) -> String {
     let mut value = String::new();
     for (index, &byte) in bytes.iter().enumerate() {

@@ -186,7 +186,7 @@ pub async fn raw_request(addr: SocketAddr, head: &[u8], body: &[u8]) -> Reply {
 /// connection it rejected without reading the rest of the request.
 pub async fn exchange(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    // The server may answer and close before reading all of a large request.
+    // The server may respond and close before reading all of a large request.
     let _ = stream.write_all(request).await;
     let mut response = Vec::new();
     let mut chunk = [0_u8; 8192];

@@ -207,7 +207,7 @@ async fn header_non_utf8() {
 }
 
 /// Control characters other than tab end the request in hyper's parser,
-/// which answers 400 with an empty body before the library sees it.
+/// which responds with 400 and an empty body before the library sees it.
 #[tokio::test]
 async fn header_control_characters() {
     let target = Target::start().await;
@@ -294,7 +294,7 @@ async fn header_far_too_large() {
 }
 
 /// Beyond hyper's buffer for a request head (about 400 KiB in hyper 1.x),
-/// hyper answers 431 with an empty body before the library sees the request.
+/// hyper responds with 431 and an empty body before the library sees the request.
 #[tokio::test]
 async fn header_beyond_http_limit() {
     let target = Target::start().await;

@@ -101,7 +101,7 @@ impl Exchanges {
     }
 }
 
-/// A sample of every rejection class of the suite, on one server.
+/// Sends a sample of every rejection class of the suite to one server.
 async fn provoke_rejections(target: &Target, exchanges: &mut Exchanges) {
     let alice = &target.tokens;
     let parts = segments(&alice.access);

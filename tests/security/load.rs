@@ -37,7 +37,7 @@ const SEED: u64 = 0x5EED_0FA7_7AC4;
 /// takes about a minute in a debug build.
 const DEADLINE: Duration = Duration::from_secs(300);
 
-/// Longest wait for one response.
+/// Maximum wait for one response.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Thread name of the server's runtime, which the panic hook looks for.
@@ -93,7 +93,7 @@ impl Random {
     }
 }
 
-/// What the load test knows of the server: its address and valid credentials.
+/// The server's address and valid credentials, as the load test uses them.
 struct Credentials {
     addr: SocketAddr,
     access: String,
@@ -105,7 +105,7 @@ struct Credentials {
 
 /// One request of the mix.
 enum Request {
-    /// A valid request, which must be answered 200.
+    /// A valid request, which must get 200.
     Valid(Valid),
     /// A request over the HTTP client, with any method, path, headers and body.
     Client {
@@ -318,7 +318,7 @@ fn next_request(random: &mut Random, credentials: &Credentials) -> Request {
         }
         // The query parameter, altered or random, on /ws or a header route.
         // Not on /whoami, which takes no credential from the query and so
-        // answers 200 for an anonymous user.
+        // returns 200 for an anonymous user.
         6 | 7 => {
             path = random.pick(&["/ws", "/me"]).to_string();
             let value = if random.chance(50) {
@@ -546,7 +546,7 @@ async fn send(client: &Client, credentials: &Credentials, request: Request, tall
 }
 
 /// Writes `bytes` on a new connection, closes the sending side so that an
-/// incomplete request ends, and reads what the server answers.
+/// incomplete request ends, and reads the server's response.
 async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Option<Vec<u8>> {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;

@@ -4,7 +4,7 @@
 //!
 //! Most cases go through the example server over real HTTP on 127.0.0.1,
 //! because the response the client gets is what matters. A case that hyper
-//! answers before the library sees the request says so in its doc comment.
+//! rejects before the library sees the request says so in its doc comment.
 //! `load` sends at least 100,000 requests; run the rest alone with
 //! `cargo test --test security -- --skip load`.
 

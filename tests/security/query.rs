@@ -193,8 +193,8 @@ async fn query_oversized_value() {
     at.assert_invalid_token("Token is too large");
 }
 
-/// The `http` crate takes URIs up to 64 KiB; beyond that hyper answers 414
-/// with an empty body before the library sees the request.
+/// The `http` crate takes URIs up to 64 KiB. Beyond that, hyper responds
+/// with 414 and an empty body before the library sees the request.
 #[tokio::test]
 async fn query_beyond_http_limit() {
     let target = Target::start().await;

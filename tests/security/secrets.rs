@@ -75,12 +75,14 @@ fn api_key_compared_in_constant_time() {
         let names_secret = ["stored", "presented", "digest", "sha256"]
             .iter()
             .any(|name| line.to_ascii_lowercase().contains(name));
-        assert!(!(compares && names_secret), "{line}");
+        if compares {
+            assert!(!names_secret, "{line}");
+        }
     }
 }
 
 /// The fast HMAC path checks tags with the `hmac` crate's `verify_slice`,
-/// which compares in constant time and rejects any other length; the
+/// which compares in constant time and rejects any other length. The
 /// general path is `jsonwebtoken` 12, which calls the same function.
 #[test]
 fn hmac_compared_in_constant_time() {
@@ -88,7 +90,9 @@ fn hmac_compared_in_constant_time() {
     for line in code_lines(VERIFY_SOURCE) {
         let compares = line.contains("==") || line.contains("!=");
         let names_tag = line.contains("signature") || line.contains("tag");
-        assert!(!(compares && names_tag), "{line}");
+        if compares {
+            assert!(!names_tag, "{line}");
+        }
     }
 }
 
@@ -101,7 +105,9 @@ fn password_compared_by_argon2() {
     assert!(verify.contains(".verify_password("), "{verify}");
     for line in code_lines(PASSWORD_SOURCE) {
         let compares = line.contains("==") || line.contains("!=");
-        assert!(!(compares && line.contains("hash")), "{line}");
+        if compares {
+            assert!(!line.contains("hash"), "{line}");
+        }
     }
 }
 

@@ -30,7 +30,7 @@ async fn tampered_payload() {
 }
 
 /// A header changed without signing again: one that the fast HMAC path
-/// knows, and one that only the general path reads.
+/// recognizes, and one that only the general path reads.
 #[tokio::test]
 async fn tampered_header() {
     let target = Target::start().await;
@@ -192,7 +192,7 @@ async fn signature_invalid_base64url() {
     }
 }
 
-/// The last character of a 32-byte tag carries two unused bits; a copy of
+/// The last character of a 32-byte tag carries two unused bits. A copy of
 /// the signature with them set decodes to the same bytes in a lax decoder,
 /// so accepting it would make tokens malleable.
 #[tokio::test]
