@@ -367,10 +367,26 @@ fn next_request(random: &mut Random, credentials: &Credentials) -> Request {
                     Method::TRACE,
                 ])
                 .clone();
-            let length = random.below(40);
-            path = format!("/{}", url_text(random, length));
-            forged = true;
+            // Half on a route's own path, where the method is the mistake,
+            // half on a random path. HEAD of a GET route is served as GET.
+            path = if random.chance(50) {
+                random
+                    .pick(&[
+                        "/me",
+                        "/login",
+                        "/register",
+                        "/refresh",
+                        "/logout",
+                        "/api-keys",
+                        "/ws",
+                    ])
+                    .to_string()
+            } else {
+                let length = random.below(40);
+                format!("/{}", url_text(random, length))
+            };
             if method == Method::DELETE && random.chance(50) {
+                forged = true;
                 path = "/me".to_owned();
                 headers.push(header(
                     "authorization",
