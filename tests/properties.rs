@@ -161,6 +161,41 @@ fn claim_value() -> impl Strategy<Value = Option<Value>> {
     ]
 }
 
+/// Asserts that a result is the one user or a client error with a challenge.
+fn assert_user_or_rejection(result: Result<User, AuthError>) -> Result<(), TestCaseError> {
+    match result {
+        Ok(user) => prop_assert_eq!(user, User { id: 1 }),
+        Err(error) => {
+            let status = error.status().as_u16();
+            prop_assert!(
+                status == 400 || status == 401,
+                "status {}: {}",
+                status,
+                error
+            );
+            prop_assert!(error.www_authenticate().is_some());
+        }
+    }
+    Ok(())
+}
+
+/// Encodes bytes for a query value: a byte that `keep` marks stays as it
+/// is when it is unreserved or one of `+ = & %`, so that separators and
+/// broken escapes occur too. Every other byte becomes `%XX`.
+fn query_value(bytes: &[u8], keep: &[bool]) -> String {
+    let mut value = String::new();
+    for (index, &byte) in bytes.iter().enumerate() {
+        let kept = keep.get(index).copied().unwrap_or(false)
+            && (byte.is_ascii_alphanumeric() || b"-._~+=&%".contains(&byte));
+        if kept {
+            value.push(char::from(byte));
+        } else {
+            value.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    value
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -265,6 +300,49 @@ proptest! {
             .map(|user| user.id)
             .map_err(|error| error.reason().to_owned());
         prop_assert_eq!(verdict, reference_header_verdict(&parts), "{:?} {:?} {:?}", prefix, suffix, tamper);
+    }
+
+    #[test]
+    fn query_bytes_give_user_or_rejection(
+        prefix in prop::sample::select(vec!["", "Bearer ", "bearer+", "Bearer%20", "x"]),
+        bytes in prop::collection::vec(any::<u8>(), 0..200),
+        keep in prop::collection::vec(any::<bool>(), 0..200),
+        with_token in any::<bool>(),
+    ) {
+        let mut value = prefix.to_owned();
+        if with_token {
+            value.push_str(&APP.jwt.login(&User { id: 1 }).unwrap().access_token);
+        }
+        value.push_str(&query_value(&bytes, &keep));
+        let Ok(request) = Request::get(format!("/ws?authorization={value}")).body(()) else {
+            return Ok(());
+        };
+        let parts = request.into_parts().0;
+
+        assert_user_or_rejection(ready(APP.auth.authenticate_ws::<User>(&parts)))?;
+    }
+
+    #[test]
+    fn header_insertions_give_user_or_rejection(
+        insertions in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+    ) {
+        let token = APP.jwt.login(&User { id: 1 }).unwrap().access_token;
+        let mut value = format!("Bearer {token}").into_bytes();
+        for (index, byte) in insertions {
+            value.insert(index % (value.len() + 1), byte);
+        }
+        let Ok(value) = HeaderValue::from_bytes(&value) else { return Ok(()) };
+        let mut request = Request::get("/me").body(()).unwrap();
+        request.headers_mut().insert(header::AUTHORIZATION, value);
+        let parts = request.into_parts().0;
+
+        let result = ready(APP.auth.authenticate::<User>(&parts));
+        if result.is_ok() {
+            // Only spaces around the token, or a change of the scheme's
+            // case, leave the token whole.
+            prop_assert_eq!(token_from_header(&parts.headers).unwrap(), token.as_str());
+        }
+        assert_user_or_rejection(result)?;
     }
 
     #[test]

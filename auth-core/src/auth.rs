@@ -234,10 +234,18 @@ fn log_rejection(slot: Slot, request: &Parts, error: &AuthError) {
     let path = request.uri.path();
     let status = error.status().as_u16();
     let reason = error.reason();
-    if error.status().is_server_error() {
-        tracing::error!(target: "auth", method, path, status, ?slot, reason, "request rejected");
-    } else {
-        tracing::info!(target: "auth", method, path, status, ?slot, reason, "request rejected");
+    match error {
+        // The component that failed logs the cause where it happened; an
+        // error line per request would flood the log for the whole outage.
+        AuthError::Unavailable(_) => {
+            tracing::debug!(target: "auth", method, path, status, ?slot, reason, "request rejected");
+        }
+        AuthError::Internal(_) => {
+            tracing::error!(target: "auth", method, path, status, ?slot, reason, "request rejected");
+        }
+        _ => {
+            tracing::info!(target: "auth", method, path, status, ?slot, reason, "request rejected");
+        }
     }
 }
 

@@ -12,6 +12,8 @@
 //! | `JWT_LIFE_TIME` | life time of access tokens | `1d` |
 //! | `JWT_REFRESH_LIFE_TIME` | life time of refresh tokens | twice `JWT_LIFE_TIME` |
 //! | `JWT_LEEWAY` | clock skew allowed on `exp` and `nbf` | `0s` |
+//! | `REDIS_URL` | Redis server that keeps revocations, shared by every server instance (`redis://[user:password@]host[:port][/db]`) | none: revocations stay in the process's memory |
+//! | `REDIS_KEY_PREFIX` | prefix of the revocation keys in Redis; requires `REDIS_URL` | `auth:revoked:` |
 //!
 //! Durations take a number of seconds (`3600`) or units (`15m`, `1h 30m`, `1d`).
 
@@ -164,6 +166,43 @@ impl JwtConfig {
     }
 }
 
+/// Redis settings: where revocations are kept when several server instances
+/// serve one application.
+///
+/// The URL may contain a password, so `Debug` never shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisConfig {
+    url: Secret,
+    key_prefix: Option<String>,
+}
+
+impl RedisConfig {
+    /// Selects the Redis server at `url`, such as `redis://127.0.0.1:6379/0`.
+    pub fn new(url: impl Into<Secret>) -> Self {
+        Self {
+            url: url.into(),
+            key_prefix: None,
+        }
+    }
+
+    /// Sets the prefix of the revocation keys, so that applications sharing
+    /// one Redis database keep apart.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Returns the server's URL.
+    pub fn connection_url(&self) -> &Secret {
+        &self.url
+    }
+
+    /// Returns the key prefix, if one was set.
+    pub fn revocation_key_prefix(&self) -> Option<&str> {
+        self.key_prefix.as_deref()
+    }
+}
+
 /// The whole configuration.
 ///
 /// Build it in code, or read it with [`AuthConfig::from_env`]:
@@ -185,6 +224,7 @@ pub struct AuthConfig {
     ws_authentication: Option<String>,
     secret_key: Option<Secret>,
     jwt: JwtConfig,
+    redis: Option<RedisConfig>,
 }
 
 impl AuthConfig {
@@ -217,6 +257,12 @@ impl AuthConfig {
         self
     }
 
+    /// Sets `REDIS_URL` and `REDIS_KEY_PREFIX`: revocations are kept in Redis.
+    pub fn redis(mut self, redis: RedisConfig) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
     /// Returns `AUTHENTICATION`.
     pub fn authentication_name(&self) -> Option<&str> {
         self.authentication.as_deref()
@@ -235,6 +281,11 @@ impl AuthConfig {
     /// Returns the JWT settings.
     pub fn jwt_config(&self) -> &JwtConfig {
         &self.jwt
+    }
+
+    /// Returns the Redis settings, or `None` when revocations stay in memory.
+    pub fn redis_config(&self) -> Option<&RedisConfig> {
+        self.redis.as_ref()
     }
 
     /// Returns the JWT signing key: `JWT_KEY` if set, else `SECRET_KEY`.
@@ -278,11 +329,26 @@ impl AuthConfig {
             jwt.leeway = leeway;
         }
 
+        let redis = match (secret("REDIS_URL")?, text("REDIS_KEY_PREFIX")?) {
+            (Some(url), key_prefix) => Some(RedisConfig { url, key_prefix }),
+            (None, None) => None,
+            (None, Some(prefix)) => {
+                return Err(ConfigError::Invalid {
+                    setting: "REDIS_KEY_PREFIX",
+                    value: prefix,
+                    reason: "it applies to Redis only, and REDIS_URL is not set; \
+                             set REDIS_URL or unset REDIS_KEY_PREFIX"
+                        .to_owned(),
+                });
+            }
+        };
+
         Ok(Self {
             authentication: text("AUTHENTICATION")?,
             ws_authentication: text("WS_AUTHENTICATION")?,
             secret_key: secret("SECRET_KEY")?,
             jwt,
+            redis,
         })
     }
 }
@@ -464,6 +530,45 @@ mod tests {
             "{message}"
         );
         assert!(message.ends_with("expected seconds (3600) or a duration such as 15m, 12h or 1d"));
+    }
+
+    #[test]
+    fn redis_url_selects_redis() {
+        let config = config_from(&[
+            ("REDIS_URL", "redis://:hunter2@127.0.0.1:6379/2"),
+            ("REDIS_KEY_PREFIX", "app:revoked:"),
+        ])
+        .unwrap();
+
+        let redis = config.redis_config().unwrap();
+        assert_eq!(
+            redis.connection_url().expose(),
+            b"redis://:hunter2@127.0.0.1:6379/2"
+        );
+        assert_eq!(redis.revocation_key_prefix(), Some("app:revoked:"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn without_redis_url_revocations_stay_in_memory() {
+        assert!(config_from(&[]).unwrap().redis_config().is_none());
+        assert!(
+            config_from(&[("REDIS_URL", "")])
+                .unwrap()
+                .redis_config()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn redis_key_prefix_requires_redis_url() {
+        let error = config_from(&[("REDIS_KEY_PREFIX", "app:")]).unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "REDIS_KEY_PREFIX has an invalid value \"app:\": it applies to Redis only, \
+             and REDIS_URL is not set; set REDIS_URL or unset REDIS_KEY_PREFIX"
+        );
     }
 
     #[test]

@@ -192,6 +192,16 @@ pub enum ConfigError {
         reason: String,
     },
 
+    /// A server that a setting names, such as Redis for `REDIS_URL`, could
+    /// not be reached at startup.
+    #[error("could not connect to the server that {setting} names: {reason}")]
+    Unreachable {
+        /// The setting, as its environment variable is named.
+        setting: &'static str,
+        /// The failure and the fix, without secrets such as a password.
+        reason: String,
+    },
+
     /// A setting names an authenticator that no crate in the binary registered.
     #[error(
         "{setting} names the unknown authenticator `{name}`; registered authenticators: {}",

@@ -4,8 +4,8 @@
 //!
 //! - [`Authentication`]: turns a request head into a user or an [`AuthError`].
 //! - [`UserModel`]: the application's user type and how it is loaded by id.
-//! - [`AuthConfig`]: `AUTHENTICATION`, `WS_AUTHENTICATION`, `SECRET_KEY` and
-//!   the JWT settings, from the environment, a `.env` file or code.
+//! - [`AuthConfig`]: `AUTHENTICATION`, `WS_AUTHENTICATION`, `SECRET_KEY`,
+//!   the JWT settings and `REDIS_URL`, from the environment, a `.env` file or code.
 //! - [`Auth`]: the configured authenticators, resolved by name at startup.
 //! - [`authentication`] and [`protected`]: the attributes that register an
 //!   authenticator and guard an axum handler.
@@ -67,7 +67,7 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use auth::{Auth, AuthBuilder};
 pub use authentication::{Authentication, FromConfig, Setup};
-pub use config::{AuthConfig, JwtConfig, Secret, load_env, load_env_file};
+pub use config::{AuthConfig, JwtConfig, RedisConfig, Secret, load_env, load_env_file};
 pub use error::{AuthError, ConfigError};
 pub use registry::{Registered, registered_names};
 pub use user::{AnyUser, AuthenticatedUser, TypeInfo, UserId, UserModel, UserStoreError, Users};

@@ -34,6 +34,11 @@ const SCHEME: &str = "bearer";
 ///
 /// The scheme is case-insensitive (RFC 7235 section 2.1) and one or more
 /// spaces separate it from the token (RFC 6750 section 2.1).
+///
+/// A value longer than 4,119 bytes (`Bearer`, a space, a token of
+/// [`MAX_TOKEN_LENGTH`] bytes and 16 bytes of extra spaces) is rejected
+/// with "Authorization header is too large" before anything else is
+/// checked or decoded, so an oversized header costs one length comparison.
 pub fn token_from_header(headers: &HeaderMap) -> Result<&str, AuthError> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -115,6 +120,10 @@ fn after_bearer(value: &[u8]) -> Option<&[u8]> {
 
 /// Returns the token of the `authorization` query parameter, percent-decoded,
 /// accepting `Bearer <token>` and a bare token.
+///
+/// A raw value longer than 12,309 bytes (`Bearer `, then a token of
+/// [`MAX_TOKEN_LENGTH`] bytes, every byte percent-encoded) is rejected
+/// before it is decoded.
 ///
 /// `+` and `%20` both decode to a space. A parameter given twice is an
 /// invalid request; so is malformed percent-encoding.
@@ -269,7 +278,9 @@ fn parse_credentials(value: &str, bare_allowed: bool) -> Result<&str, Problem> {
             rest.trim_start_matches(' ')
         }
         None if bare_allowed => value,
-        None if value.eq_ignore_ascii_case(SCHEME) => return Err(Problem::Shape),
+        None if value.eq_ignore_ascii_case(SCHEME) || scheme_then_tab(value) => {
+            return Err(Problem::Shape);
+        }
         None => return Err(Problem::Scheme),
     };
 
@@ -283,6 +294,16 @@ fn parse_credentials(value: &str, bare_allowed: bool) -> Result<&str, Problem> {
         return Err(Problem::Characters);
     }
     Ok(token)
+}
+
+/// Tells whether `value` is the scheme followed by a tab. Only spaces
+/// separate the scheme from the token (RFC 9110 section 11.4), so such a
+/// value has the right scheme in the wrong shape.
+fn scheme_then_tab(value: &str) -> bool {
+    value
+        .get(..SCHEME.len())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(SCHEME))
+        && value[SCHEME.len()..].starts_with('\t')
 }
 
 /// Checks RFC 6750's `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -410,6 +431,7 @@ mod tests {
         let shape = AuthError::invalid_token("Authorization header must be `Bearer <token>`");
         assert_eq!(header_error(&[b"Bearer"]), shape);
         assert_eq!(header_error(&[b"Bearer a.b.c extra"]), shape);
+        assert_eq!(header_error(&[b"Bearer\ta.b.c"]), shape);
         assert_eq!(
             header_error(&[b""]),
             AuthError::invalid_token("Authorization header is empty")

@@ -20,6 +20,15 @@
 //! accepted as an access token, nor the reverse. Tokens that Panther issued
 //! with the same key verify; they have no `jti`, so they are revoked by hash.
 //!
+//! # Revocation stores
+//!
+//! [`MemoryRevocationStore`] is the default and serves one server instance.
+//! With the `redis` cargo feature, `RedisRevocationStore` shares
+//! revocations between instances. [`Revocation::from_config`] picks Redis
+//! when `REDIS_URL` is set and connects at startup. A store failure at run
+//! time answers 503 and is logged at most once every 10 seconds, with the
+//! number of failures left unlogged.
+//!
 //! # Example
 //!
 //! ```
@@ -76,6 +85,7 @@
 
 mod claims;
 mod credentials;
+mod failure_log;
 mod keys;
 mod revocation;
 mod tokens;
@@ -95,6 +105,8 @@ pub use credentials::{MAX_TOKEN_LENGTH, QUERY_PARAMETER, token_from_header, toke
 pub use revocation::{
     MemoryRevocationStore, Revocation, RevocationError, RevocationKey, RevocationStore,
 };
+#[cfg(feature = "redis")]
+pub use revocation::{RedisRevocationStore, RedisRevocationStoreBuilder, RedisStoreError};
 pub use tokens::{Jwt, TokenPair};
 
 /// Reason sent when a request carries a token in two places (RFC 6750 section 2).

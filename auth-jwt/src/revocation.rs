@@ -7,9 +7,16 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use auth_core::{AuthConfig, ConfigError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+
+#[cfg(feature = "redis")]
+mod redis_store;
+
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisRevocationStore, RedisRevocationStoreBuilder, RedisStoreError};
 
 /// Key of one revocation entry: a token or a whole login session.
 ///
@@ -197,6 +204,75 @@ impl Revocation {
         Self::new(MemoryRevocationStore::new())
     }
 
+    /// Returns the store that the configuration selects: Redis when
+    /// `REDIS_URL` is set, else a new in-memory store.
+    ///
+    /// Connects to Redis once, so that a wrong URL or an unreachable server
+    /// stops the startup with an error naming `REDIS_URL`, instead of
+    /// failing every request with 503. After startup, a Redis outage fails
+    /// requests with 503 until Redis is back; see `RedisRevocationStore`.
+    /// Without the `redis` cargo feature, a set `REDIS_URL` is an error.
+    pub async fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
+        let Some(redis) = config.redis_config() else {
+            tracing::info!(
+                target: "auth",
+                "revocations are kept in memory and not shared between server instances; \
+                 set REDIS_URL to share them"
+            );
+            return Ok(Self::memory());
+        };
+        Self::connect_redis(redis).await
+    }
+
+    #[cfg(feature = "redis")]
+    async fn connect_redis(redis: &auth_core::RedisConfig) -> Result<Self, ConfigError> {
+        let url = std::str::from_utf8(redis.connection_url().expose()).map_err(|_| {
+            ConfigError::InvalidSecret {
+                setting: "REDIS_URL",
+                reason: "the value is not valid UTF-8".to_owned(),
+            }
+        })?;
+        let mut builder = RedisRevocationStore::builder(url);
+        if let Some(prefix) = redis.revocation_key_prefix() {
+            builder = builder.key_prefix(prefix);
+        }
+
+        let store = builder.connect().await.map_err(|error| match error {
+            RedisStoreError::InvalidUrl { .. } => ConfigError::InvalidSecret {
+                setting: "REDIS_URL",
+                reason: error.to_string(),
+            },
+            RedisStoreError::Connect { address, source } => ConfigError::Unreachable {
+                setting: "REDIS_URL",
+                reason: format!(
+                    "Redis at {address}: {source}; {}",
+                    redis_store::connect_advice(&source, "REDIS_URL")
+                ),
+            },
+            _ => ConfigError::Unreachable {
+                setting: "REDIS_URL",
+                reason: error.to_string(),
+            },
+        })?;
+        tracing::info!(
+            target: "auth",
+            address = store.address(),
+            key_prefix = store.key_prefix(),
+            "revocations are kept in Redis"
+        );
+        Ok(Self::new(store))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    async fn connect_redis(_: &auth_core::RedisConfig) -> Result<Self, ConfigError> {
+        Err(ConfigError::InvalidSecret {
+            setting: "REDIS_URL",
+            reason: "this build of auth-jwt has no Redis support; enable its `redis` \
+                     cargo feature, or unset REDIS_URL to keep revocations in memory"
+                .to_owned(),
+        })
+    }
+
     /// Returns the store.
     pub fn store(&self) -> &dyn RevocationStore {
         &*self.0
@@ -360,6 +436,21 @@ mod tests {
 
         let keys = [RevocationKey::token_id("t"), RevocationKey::family("f")];
         assert!(store.is_revoked(&keys).await.unwrap());
+    }
+
+    #[cfg(not(feature = "redis"))]
+    #[tokio::test]
+    async fn redis_url_needs_redis_feature() {
+        let config =
+            AuthConfig::new().redis(auth_core::RedisConfig::new("redis://127.0.0.1:6379/0"));
+
+        let error = Revocation::from_config(&config).await.unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "REDIS_URL is invalid: this build of auth-jwt has no Redis support; enable \
+             its `redis` cargo feature, or unset REDIS_URL to keep revocations in memory"
+        );
     }
 
     #[test]

@@ -14,12 +14,16 @@ use serde::Serialize;
 
 use crate::claims::{self, Claims, ClaimsRef, IssuedClaims, TokenType};
 use crate::credentials::MAX_TOKEN_LENGTH;
+use crate::failure_log::FailureLog;
 use crate::keys::Keys;
 use crate::revocation::{Revocation, RevocationError, RevocationKey};
 use crate::verify::{self, PayloadBuffer};
 
 /// The detail sent when a dependency of authentication fails.
 const UNAVAILABLE: &str = "Authentication service is unavailable";
+
+/// Shortest time between two log lines about revocation store failures.
+const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// An access token and a refresh token, as `login` and `refresh` return them.
 #[derive(Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +57,7 @@ struct Inner {
     refresh_life_time: Duration,
     leeway: Duration,
     revocation: Revocation,
+    revocation_failures: FailureLog,
     users: Users,
     ids: Ids,
 }
@@ -97,6 +102,7 @@ impl Jwt {
                 refresh_life_time: jwt.refresh_token_life_time(),
                 leeway: jwt.clock_leeway(),
                 revocation,
+                revocation_failures: FailureLog::new(FAILURE_LOG_INTERVAL),
                 users,
                 ids: Ids::new()?,
             }),
@@ -119,10 +125,10 @@ impl Jwt {
             });
         }
 
-        let revocation = setup
-            .resource::<Revocation>()
-            .cloned()
-            .unwrap_or_else(Revocation::memory);
+        let revocation = match setup.resource::<Revocation>() {
+            Some(revocation) => revocation.clone(),
+            None => default_revocation(setup.config())?,
+        };
         let jwt = Self::new(setup.config(), setup.users().clone(), revocation.clone())?;
         setup.insert_resource(revocation);
         setup.insert_resource(jwt.clone());
@@ -138,10 +144,10 @@ impl Jwt {
         if let Some(jwt) = auth.resource::<Jwt>() {
             return Ok(jwt.clone());
         }
-        let revocation = auth
-            .resource::<Revocation>()
-            .cloned()
-            .unwrap_or_else(Revocation::memory);
+        let revocation = match auth.resource::<Revocation>() {
+            Some(revocation) => revocation.clone(),
+            None => default_revocation(auth.config())?,
+        };
         Self::new(auth.config(), auth.users().clone(), revocation)
     }
 
@@ -347,13 +353,9 @@ impl Jwt {
     /// Turns the store's answer into a rejection: a revoked token is
     /// invalid, and a failed store fails closed with 503.
     fn revocation_verdict(&self, revoked: Result<bool, RevocationError>) -> Result<(), AuthError> {
-        match revoked {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(AuthError::invalid_token("Token has been revoked")),
-            Err(error) => {
-                tracing::error!(target: "auth", %error, "revocation check failed");
-                Err(AuthError::unavailable(UNAVAILABLE))
-            }
+        match self.observe("revocation check", revoked)? {
+            false => Ok(()),
+            true => Err(AuthError::invalid_token("Token has been revoked")),
         }
     }
 
@@ -372,15 +374,42 @@ impl Jwt {
     }
 
     async fn revoke(&self, key: &RevocationKey, ttl: Duration) -> Result<bool, AuthError> {
-        self.inner
-            .revocation
-            .store()
-            .revoke(key, ttl)
-            .await
-            .map_err(|error| {
-                tracing::error!(target: "auth", %error, "revocation failed");
-                AuthError::unavailable(UNAVAILABLE)
-            })
+        let result = self.inner.revocation.store().revoke(key, ttl).await;
+        self.observe("revocation", result)
+    }
+
+    /// Turns a store failure into 503, so that no token is accepted
+    /// unchecked, and logs failures and the recovery at most once per
+    /// [`FAILURE_LOG_INTERVAL`].
+    fn observe<T>(
+        &self,
+        operation: &'static str,
+        result: Result<T, RevocationError>,
+    ) -> Result<T, AuthError> {
+        let failures = &self.inner.revocation_failures;
+        match result {
+            Ok(value) => {
+                if let Some(unlogged) = failures.success() {
+                    tracing::info!(
+                        target: "auth",
+                        unlogged_failures = unlogged,
+                        "revocation store recovered"
+                    );
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                if let Some(unlogged) = failures.failure() {
+                    tracing::error!(
+                        target: "auth",
+                        %error,
+                        unlogged_failures = unlogged,
+                        "{operation} failed; requests that need it get 503 until the store recovers"
+                    );
+                }
+                Err(AuthError::unavailable(UNAVAILABLE))
+            }
+        }
     }
 
     fn issue(&self, user_id: &UserId, family: &str) -> Result<TokenPair, AuthError> {
@@ -510,6 +539,21 @@ async fn find_user(users: &Users, id: &UserId) -> Result<AnyUser, AuthError> {
         .find_by_id(id)
         .await?
         .ok_or_else(|| AuthError::invalid_token("User not found"))
+}
+
+/// Returns the store to use when the application gave none: in memory,
+/// unless the configuration selects Redis, which needs an async connection
+/// that a synchronous constructor cannot open.
+fn default_revocation(config: &AuthConfig) -> Result<Revocation, ConfigError> {
+    if config.redis_config().is_some() {
+        return Err(ConfigError::Missing {
+            setting: "AuthBuilder::resource(Revocation)",
+            hint: "REDIS_URL is set, so revocations must be kept in Redis; connect with \
+                   `auth_jwt::Revocation::from_config(&config).await` and pass the result \
+                   to AuthBuilder::resource",
+        });
+    }
+    Ok(Revocation::memory())
 }
 
 /// Returns the key that revokes one token: its `jti`, else its hash.

@@ -29,6 +29,10 @@ Environment (also read from .env in the working directory):
   AUTHENTICATION     authenticator of protected routes [default: auth_jwt::JwtAuthentication]
   WS_AUTHENTICATION  authenticator of /ws [default: auth_jwt::QueryParamJwtAuthentication]
   JWT_LIFE_TIME      life time of access tokens, such as 15m or 1d [default: 1d]
+  REDIS_URL          Redis that keeps revoked tokens, shared by every instance, such as
+                     redis://127.0.0.1:6379/0; the server does not start when it cannot
+                     connect [default: none, revocations stay in this process's memory]
+  REDIS_KEY_PREFIX   prefix of the revocation keys in Redis [default: auth:revoked:]
   RUST_LOG           log filter [default: info]
 ";
 

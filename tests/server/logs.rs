@@ -24,6 +24,27 @@ impl Write for Captured {
 }
 
 impl Captured {
+    /// Sends every event of this thread here, at every level, until the
+    /// returned guard and dispatcher are dropped.
+    ///
+    /// tracing-core 0.1 caches for each call site whether any subscriber
+    /// wants its events. While only one dispatcher exists, it asks the
+    /// default of whichever thread reaches the call site first, so a call
+    /// site that another test's thread reached first would be cached as
+    /// unwanted. A second, silent dispatcher makes it ask every dispatcher.
+    fn install(&self) -> (tracing::subscriber::DefaultGuard, tracing::Dispatch) {
+        let silent = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::TRACE)
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        (guard, silent)
+    }
+
     fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
@@ -34,13 +55,7 @@ impl Captured {
 #[tokio::test]
 async fn log_has_reasons_but_no_credentials() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _capture = captured.install();
 
     let server = TestServer::start().await;
     let tokens = server.sign_up("alice").await;

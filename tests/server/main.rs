@@ -9,9 +9,13 @@ mod app;
 
 mod support;
 
+#[path = "../redis_server/mod.rs"]
+mod redis_server;
+
 mod accounts;
 mod api_keys;
 mod logs;
+mod shared_revocation;
 mod startup;
 mod tokens;
 mod websocket;

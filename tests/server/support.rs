@@ -59,6 +59,20 @@ impl TestServer {
         }
     }
 
+    /// Stops the server, waiting for open requests to finish.
+    // Only the security suite's load test stops a server this way.
+    #[allow(dead_code)]
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.server.stop().await
+    }
+
+    /// Starts a second instance with `config` on this server's database, as
+    /// a second process behind a load balancer would run. This server keeps
+    /// the database's directory, so it must outlive the second instance.
+    pub async fn start_beside(&self, config: AuthConfig) -> Self {
+        Self::start_on(&self.database, config).await
+    }
+
     /// Stops the server and starts a new one with `config` on the same database.
     pub async fn restart(self, config: AuthConfig) -> Self {
         let Self {

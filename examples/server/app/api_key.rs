@@ -94,12 +94,22 @@ impl Authentication for ApiKeyAuthentication {
         };
 
         let stored: Vec<u8> = row.try_get("secret_sha256").map_err(unavailable)?;
-        let presented = Sha256::digest(secret.as_bytes());
-        if !bool::from(presented.as_slice().ct_eq(&stored)) {
+        if !secret_matches(secret, &stored) {
             return Err(AuthError::invalid_token("API key is invalid"));
         }
         user::from_row(&row).map_err(unavailable)
     }
+}
+
+/// Returns whether `secret` hashes to `stored_sha256`, the one comparison
+/// of a presented key with a stored one.
+///
+/// The digests are compared with `subtle`'s constant-time equality, so the
+/// time taken does not depend on how many leading bytes match. A stored
+/// value of another length never matches.
+pub fn secret_matches(secret: &str, stored_sha256: &[u8]) -> bool {
+    let presented = Sha256::digest(secret.as_bytes());
+    bool::from(presented.as_slice().ct_eq(stored_sha256))
 }
 
 /// Splits the header's key into its id and secret, checking the format
@@ -121,9 +131,11 @@ fn key_from_headers(request: &Parts) -> Result<(i64, &str), AuthError> {
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once('_'))
         .ok_or_else(malformed)?;
-    // `parse` below rejects ids beyond `i64`, but accepts a sign, which
-    // this check does not.
-    let id_valid = !id.is_empty() && id.bytes().all(|byte| byte.is_ascii_digit());
+    // `parse` below rejects ids beyond `i64`, but accepts a sign and
+    // leading zeros, which this check does not: each key has one spelling,
+    // so a block list or rate limit keyed by the string cannot be bypassed.
+    let id_valid =
+        !id.is_empty() && !id.starts_with('0') && id.bytes().all(|byte| byte.is_ascii_digit());
     let secret_valid = secret.len() == SECRET_LENGTH
         && secret
             .bytes()

@@ -136,7 +136,18 @@ pub async fn log_rejections(request: Request, next: Next) -> Response {
     };
 
     let status = response.status().as_u16();
-    if response.status().is_server_error() {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        // A service that authentication needs is down, and the component
+        // that failed logged the cause, the revocation store at most once
+        // per interval. An error line per request would flood the log.
+        tracing::debug!(
+            method = method.as_str(),
+            path,
+            status,
+            reason,
+            "request failed"
+        );
+    } else if response.status().is_server_error() {
         tracing::error!(
             method = method.as_str(),
             path,

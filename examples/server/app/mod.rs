@@ -55,13 +55,14 @@ pub struct Options {
     /// Authentication settings. [`start`] fills in `AUTHENTICATION`,
     /// `WS_AUTHENTICATION` and a random `SECRET_KEY` when they are unset.
     pub config: AuthConfig,
-    /// Store of revoked tokens. `None` keeps them in memory, which suits one
-    /// instance, because several instances need one shared store.
+    /// Store of revoked tokens. `None` selects it from `config`: Redis when
+    /// `REDIS_URL` is set, so that several instances share revocations, and
+    /// memory otherwise, which suits one instance.
     pub revocation: Option<Revocation>,
 }
 
 impl Options {
-    /// Returns options with in-memory revocation.
+    /// Returns options whose revocation store `config` selects.
     pub fn new(addr: SocketAddr, database_url: impl Into<String>, config: AuthConfig) -> Self {
         Self {
             addr,
@@ -154,14 +155,17 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
     let config = with_server_defaults(options.config)?;
     let pool = db::connect(&options.database_url).await?;
 
-    let mut builder = Auth::builder::<User>()
+    let revocation = match options.revocation {
+        Some(revocation) => revocation,
+        None => Revocation::from_config(&config).await?,
+    };
+
+    let auth = Auth::builder::<User>()
         .config(config)
         .users(pool.clone())
-        .resource(pool.clone());
-    if let Some(revocation) = options.revocation {
-        builder = builder.resource(revocation);
-    }
-    let auth = builder.build()?;
+        .resource(pool.clone())
+        .resource(revocation)
+        .build()?;
     let jwt = Jwt::from_auth(&auth)?;
     tracing::info!(
         authentication = auth.authentication_name(),

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
@@ -64,6 +64,21 @@ pub struct NewApiKey {
     api_key: String,
 }
 
+/// Response of `/login` and `/refresh`: the token pair as JSON, marked so
+/// that no cache stores it, as RFC 6749 section 5.1 requires of responses
+/// that carry tokens.
+pub struct TokenResponse(TokenPair);
+
+impl IntoResponse for TokenResponse {
+    fn into_response(self) -> Response {
+        let headers = [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ];
+        (headers, Json(self.0)).into_response()
+    }
+}
+
 /// `POST /register`: creates a user.
 pub async fn register(
     State(state): State<AppState>,
@@ -93,7 +108,7 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(credentials): JsonBody<Credentials>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<TokenResponse, ApiError> {
     let user = user::find_by_username(&state.pool, &credentials.username).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     let matched = state.passwords.verify(credentials.password, hash).await?;
@@ -104,16 +119,16 @@ pub async fn login(
     user::record_login(&state.pool, user.id).await?;
     let tokens = state.jwt.login(&user)?;
     tracing::info!(user_id = user.id, "user logged in");
-    Ok(Json(tokens))
+    Ok(TokenResponse(tokens))
 }
 
 /// `POST /refresh`: exchanges a refresh token for a new pair and revokes it.
 pub async fn refresh(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<RefreshRequest>,
-) -> Result<Json<TokenPair>, ApiError> {
+) -> Result<TokenResponse, ApiError> {
     let tokens = state.jwt.refresh(&request.refresh_token).await?;
-    Ok(Json(tokens))
+    Ok(TokenResponse(tokens))
 }
 
 /// `POST /logout`: revokes the bearer access token and the rest of its
