@@ -129,34 +129,38 @@ impl Auth {
     /// which axum moves and boxes with every protected handler's, holds
     /// little more than what crosses an `.await`.
     #[doc(hidden)]
-    pub async fn authenticate_slot<P: UserParam>(
+    pub fn authenticate_slot<P: UserParam>(
         &self,
         slot: Slot,
         request: &Parts,
-    ) -> Result<P, AuthError> {
-        let user = match self.start::<P::Model>(slot, request) {
-            Start::Done(result) => result,
-            Start::FindTyped(store, id) => match P::Model::find_by_id(store, &id).await {
-                Ok(Some(user)) => Ok(user),
-                Ok(None) => Err(user_not_found()),
-                Err(error) => Err(store_failed(error)),
-            },
-            Start::Wait(future, entry) => future
-                .await
-                .and_then(|user| downcast::<P::Model>(user, entry)),
-        };
+    ) -> impl Future<Output = Result<P, AuthError>> + Send {
+        // An async block rather than an async fn, whose future stores each
+        // argument twice (rust-lang/rust issue 62958, open in Rust 1.95).
+        async move {
+            let user = match self.start::<P::Model>(slot, request) {
+                Start::Done(result) => result,
+                Start::FindTyped(store, id) => match P::Model::find_by_id(store, &id).await {
+                    Ok(Some(user)) => Ok(user),
+                    Ok(None) => Err(user_not_found()),
+                    Err(error) => Err(store_failed(error)),
+                },
+                Start::Wait(future, entry) => future
+                    .await
+                    .and_then(|user| downcast::<P::Model>(user, entry)),
+            };
 
-        let result = match user {
-            Ok(user) => Ok(P::from_user(user)),
-            Err(AuthError::MissingCredentials(reason)) => {
-                P::anonymous().ok_or(AuthError::MissingCredentials(reason))
+            let result = match user {
+                Ok(user) => Ok(P::from_user(user)),
+                Err(AuthError::MissingCredentials(reason)) => {
+                    P::anonymous().ok_or(AuthError::MissingCredentials(reason))
+                }
+                Err(error) => Err(error),
+            };
+            if let Err(error) = &result {
+                log_rejection(slot, request, error);
             }
-            Err(error) => Err(error),
-        };
-        if let Err(error) = &result {
-            log_rejection(slot, request, error);
+            result
         }
-        result
     }
 
     /// Runs the authenticator's synchronous step and returns what is left
