@@ -8,7 +8,7 @@
 # under target/crypto-backends/, built once per backend, and never enters the
 # workspace's dependency tree or CI.
 #
-# Needs cargo and a C compiler (aws-lc-sys builds C). Criterion writes its
+# Needs cargo, python3 and a C compiler (aws-lc-sys builds C). Criterion writes its
 # reports under target/crypto-backends/target/criterion/.
 #
 # Usage: scripts/crypto-backends.sh [SECONDS]
@@ -164,8 +164,8 @@ done
 
 # Prints the median of one benchmark, in nanoseconds, from criterion's report.
 median_ns() {
-    local directory="$CARGO_TARGET_DIR/criterion/$1/$2/new"
-    sed -n 's/.*"median":{[^}]*"point_estimate":\([0-9.e+-]*\).*/\1/p' "$directory/estimates.json"
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' \
+        "$CARGO_TARGET_DIR/criterion/$1/$2/new/estimates.json"
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
