@@ -287,6 +287,20 @@ fn case_header(fixture: &Fixture) {
     black_box(user.expect("valid token"));
 }
 
+/// Case 3 on a request built for each iteration, as the handler cases do,
+/// so that its cost outside axum can be compared with theirs.
+fn case_header_new_request(fixture: &Fixture) {
+    let (parts, _) = fixture.handler_request().into_parts();
+    let user = ready(fixture.auth.authenticate::<User>(black_box(&parts)));
+    black_box(user.expect("valid token"));
+}
+
+/// The request building of `case_header_new_request` alone.
+fn case_new_request(fixture: &Fixture) {
+    let (parts, _) = fixture.handler_request().into_parts();
+    black_box(&parts);
+}
+
 fn case_query(fixture: &Fixture) {
     let user = ready(
         fixture
@@ -382,6 +396,16 @@ const CASES: &[Case] = &[
         group: "handler",
         name: "4 extractor doing nothing",
         run: case_extractor,
+    },
+    Case {
+        group: "diagnostic",
+        name: "3 on a new request each time",
+        run: case_header_new_request,
+    },
+    Case {
+        group: "diagnostic",
+        name: "building a new request",
+        run: case_new_request,
     },
     Case {
         group: "issue",

@@ -38,6 +38,8 @@ query = median("verify", "6 QueryParamJwtAuthentication")
 protected = median("handler", "4 protected")
 unprotected = median("handler", "4 unprotected")
 extractor = median("handler", "4 extractor doing nothing")
+fresh = median("diagnostic", "3 on a new request each time")
+building = median("diagnostic", "building a new request")
 login = median("issue", "5 login")
 encodes = median("issue", "5 two jsonwebtoken encodes")
 
@@ -50,6 +52,8 @@ for name, value in [
     ("4 protected handler", protected),
     ("4 unprotected handler", unprotected),
     ("4 handler with an extractor that does nothing", extractor),
+    ("3 on a new request each time", fresh),
+    ("building a new request", building),
     ("5 login", login),
     ("5 two jsonwebtoken encodes", encodes),
     ("6 QueryParamJwtAuthentication", query),
@@ -78,6 +82,12 @@ for name, value, target, met in [
         "((4) protected - (4) extractor doing nothing) / (3)",
         (protected - extractor) / header,
         "none: this crate's share",
+        None,
+    ),
+    (
+        "((3) on a new request - building it) / (3)",
+        (fresh - building) / header,
+        "none: (3) outside axum, with fresh data",
         None,
     ),
     ("(5) login / two encodes", login / encodes, "at most 1.0", login / encodes <= 1.0),

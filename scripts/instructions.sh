@@ -35,6 +35,8 @@ if [[ ${#cases[@]} -eq 0 ]]; then
         "handler/4 protected"
         "handler/4 unprotected"
         "handler/4 extractor doing nothing"
+        "diagnostic/3 on a new request each time"
+        "diagnostic/building a new request"
         "issue/5 login"
         "issue/5 two jsonwebtoken encodes"
     )
