@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Build cost of #[protected]: generates two throwaway crates under
+# Build cost of #[protected]. Generates two throwaway crates under
 # target/build-cost/, each with the same 200 axum handlers and a router that
-# serves them, one marking every handler #[protected], the other taking the
-# user through a hand-written extractor that calls the same Auth. The
-# dependencies are built once; then each crate alone is rebuilt after a
-# `touch`, alternating between the two so that a change in machine load
-# hits both, and the median times are compared. Incremental compilation is
-# off, so each rebuild compiles the whole crate.
+# serves them. One marks every handler #[protected]; the other takes the user
+# through a hand-written extractor that calls the same Auth.
+#
+# The dependencies are built once. Then each crate alone is rebuilt after a
+# `touch`, alternating between the two so that a change in machine load hits
+# both, and the median times are compared. Incremental compilation is off,
+# so each rebuild compiles the whole crate.
 #
 # Needs only cargo. Nothing under target/ is committed.
 #

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Compares jsonwebtoken's two crypto backends, rust_crypto (the RustCrypto
-# hmac and sha2 crates) and aws_lc_rs, on HS256: decode and encode of the
-# same 220-byte token as benches/authenticate.rs, and one HMAC-SHA256 over
-# its signing input with a key prepared once, as the fast path does.
+# Compares jsonwebtoken's two crypto backends on HS256: rust_crypto (the
+# RustCrypto hmac and sha2 crates) and aws_lc_rs. It times decode and encode
+# of the same 220-byte token as benches/authenticate.rs, and one HMAC-SHA256
+# over its signing input with a key prepared once, as the fast path does.
 #
 # aws-lc-sys is slow to build, so the comparison lives in a throwaway crate
 # under target/crypto-backends/, built once per backend, and never enters the
