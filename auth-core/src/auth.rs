@@ -125,9 +125,9 @@ impl Auth {
     /// Every rejection is logged here, once, with the reason and never the
     /// credential: the path is logged without its query, which may carry a token.
     ///
-    /// It is one async function with no nested ones, so that its future,
-    /// which axum moves and boxes with every protected handler's, holds
-    /// little more than what crosses an `.await`.
+    /// Its future is one async block with no nested async functions, so
+    /// that it holds little more than what crosses an `.await`: axum moves
+    /// and boxes it with every protected handler's future.
     #[doc(hidden)]
     pub fn authenticate_slot<P: UserParam>(
         &self,
