@@ -312,6 +312,42 @@ fn startup_rejects_zero_life_time() {
 }
 
 #[test]
+fn startup_rejects_durations_beyond_100_years() {
+    let too_long = Duration::from_secs(100 * 365 * 24 * 60 * 60 + 1);
+    let cases = [
+        ("JWT_LIFE_TIME", JwtConfig::default().life_time(too_long)),
+        (
+            "JWT_REFRESH_LIFE_TIME",
+            JwtConfig::default().refresh_life_time(too_long),
+        ),
+        ("JWT_LEEWAY", JwtConfig::default().leeway(too_long)),
+    ];
+
+    for (setting, jwt) in cases {
+        assert_eq!(
+            build_error(base_config().jwt(jwt)).to_string(),
+            format!(
+                "{setting} has an invalid value \"3153600001s\": it must be at most 100 years \
+                 (3153600000 seconds)"
+            )
+        );
+    }
+}
+
+/// The largest value `JWT_LEEWAY` parses. Were it accepted, every logout
+/// would panic on overflowing time arithmetic.
+#[test]
+fn startup_rejects_largest_leeway() {
+    let config = base_config().jwt(JwtConfig::default().leeway(Duration::from_secs(u64::MAX)));
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_LEEWAY has an invalid value \"18446744073709551615s\": it must be at most \
+         100 years (3153600000 seconds)"
+    );
+}
+
+#[test]
 fn startup_requires_user_store() {
     let error = Auth::builder::<User>()
         .config(base_config())
