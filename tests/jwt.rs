@@ -286,6 +286,21 @@ fn startup_requires_public_key_for_rsa() {
 }
 
 #[test]
+fn startup_requires_private_key_for_rsa() {
+    let config = AuthConfig::new().authentication(JWT).jwt(
+        JwtConfig::default()
+            .algorithm("RS256")
+            .public_key(include_str!("fixtures/rsa-public.pem")),
+    );
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_KEY is not set: asymmetric algorithms sign with a PEM private key; \
+         set JWT_KEY to it"
+    );
+}
+
+#[test]
 fn startup_rejects_mismatched_key_pair() {
     let config = base_config().jwt(
         JwtConfig::default()
