@@ -286,6 +286,21 @@ fn startup_requires_public_key_for_rsa() {
 }
 
 #[test]
+fn startup_requires_private_key_for_rsa() {
+    let config = AuthConfig::new().authentication(JWT).jwt(
+        JwtConfig::default()
+            .algorithm("RS256")
+            .public_key(include_str!("fixtures/rsa-public.pem")),
+    );
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_KEY is not set: asymmetric algorithms sign with a PEM private key; \
+         set JWT_KEY to it"
+    );
+}
+
+#[test]
 fn startup_rejects_mismatched_key_pair() {
     let config = base_config().jwt(
         JwtConfig::default()
@@ -308,6 +323,42 @@ fn startup_rejects_zero_life_time() {
     assert_eq!(
         build_error(config).to_string(),
         "JWT_LIFE_TIME has an invalid value \"0\": a token life time must be greater than zero"
+    );
+}
+
+#[test]
+fn startup_rejects_durations_beyond_100_years() {
+    let too_long = Duration::from_secs(100 * 365 * 24 * 60 * 60 + 1);
+    let cases = [
+        ("JWT_LIFE_TIME", JwtConfig::default().life_time(too_long)),
+        (
+            "JWT_REFRESH_LIFE_TIME",
+            JwtConfig::default().refresh_life_time(too_long),
+        ),
+        ("JWT_LEEWAY", JwtConfig::default().leeway(too_long)),
+    ];
+
+    for (setting, jwt) in cases {
+        assert_eq!(
+            build_error(base_config().jwt(jwt)).to_string(),
+            format!(
+                "{setting} has an invalid value \"3153600001s\": it must be at most 100 years \
+                 (3153600000 seconds)"
+            )
+        );
+    }
+}
+
+/// The largest value `JWT_LEEWAY` parses. Were it accepted, every logout
+/// would panic on overflowing time arithmetic.
+#[test]
+fn startup_rejects_largest_leeway() {
+    let config = base_config().jwt(JwtConfig::default().leeway(Duration::from_secs(u64::MAX)));
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_LEEWAY has an invalid value \"18446744073709551615s\": it must be at most \
+         100 years (3153600000 seconds)"
     );
 }
 

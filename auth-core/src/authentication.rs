@@ -16,7 +16,11 @@ use crate::{AuthConfig, AuthError, ConfigError};
 /// already have. The body is never read.
 ///
 /// Register an implementation with [`#[authentication]`](crate::authentication)
-/// so that `AUTHENTICATION` can select it by its Rust path:
+/// so that `AUTHENTICATION` can select it by its Rust path, and put
+/// [`#[async_trait]`](crate::async_trait) on the `impl` block. Without that
+/// attribute rustc reports error E0195, "lifetime parameters or bounds on
+/// method `authenticate` do not match the trait declaration", which does
+/// not name the missing attribute.
 ///
 /// ```
 /// use auth_core::{async_trait, authentication, AnyUser, AuthError, Authentication, Users};

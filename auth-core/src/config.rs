@@ -419,21 +419,33 @@ pub fn load_env_file(path: impl AsRef<Path>) -> Result<bool, ConfigError> {
         Err(dotenvy::Error::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(error) => Err(ConfigError::EnvFile {
             path: path.display().to_string(),
-            reason: describe_env_error(&error),
+            reason: describe_env_error(&error, path),
         }),
     }
 }
 
-/// Describes a `.env` failure without the offending line, which may hold a secret.
-fn describe_env_error(error: &dotenvy::Error) -> String {
+/// Describes a `.env` failure without the offending line, which may hold
+/// a secret, but with its line number when the file can be read again.
+fn describe_env_error(error: &dotenvy::Error, path: &Path) -> String {
     match error {
-        dotenvy::Error::LineParse(_, index) => {
-            format!("syntax error at character {index}; expected NAME=value lines")
-        }
+        dotenvy::Error::LineParse(line, index) => match line_number(path, line) {
+            Some(number) => format!(
+                "syntax error on line {number} at character {index}; expected NAME=value lines"
+            ),
+            None => format!("syntax error at character {index}; expected NAME=value lines"),
+        },
         dotenvy::Error::Io(error) => error.to_string(),
         dotenvy::Error::EnvVar(error) => error.to_string(),
         _ => "the file could not be parsed".to_owned(),
     }
+}
+
+/// Returns the 1-based number of the line of `path` where `statement`
+/// starts. `dotenvy` reports the statement's text but not its position.
+fn line_number(path: &Path, statement: &str) -> Option<usize> {
+    let contents = std::fs::read_to_string(path).ok()?;
+    let start = contents.find(statement)?;
+    Some(contents[..start].matches('\n').count() + 1)
 }
 
 #[cfg(test)]
@@ -592,6 +604,30 @@ mod tests {
             "{error}"
         );
         assert!(error.to_string().starts_with("could not load"), "{error}");
+    }
+
+    #[test]
+    fn env_file_error_names_line_number() {
+        let directory =
+            std::env::temp_dir().join(format!("auth-core-env-line-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join(".env");
+        std::fs::write(
+            &path,
+            "# comment\nAUTH_CORE_TEST_VALUE=1\nSECRET KEY hidden-value\n",
+        )
+        .unwrap();
+
+        let error = load_env_file(&path).unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "could not load {}: syntax error on line 3 at character 7; \
+                 expected NAME=value lines",
+                path.display()
+            )
+        );
     }
 
     #[test]

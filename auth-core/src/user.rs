@@ -73,6 +73,11 @@ impl UserStoreError {
 /// [`UserModel::find_by_id`] with the store given to
 /// [`AuthBuilder::users`](crate::AuthBuilder::users).
 ///
+/// Put [`#[async_trait]`](crate::async_trait) on the `impl` block. Without
+/// it rustc reports error E0195, "lifetime parameters or bounds on
+/// associated function `find_by_id` do not match the trait declaration",
+/// which does not name the missing attribute.
+///
 /// ```
 /// use auth_core::{async_trait, UserId, UserModel, UserStoreError};
 /// use std::collections::HashMap;

@@ -27,7 +27,7 @@ impl Keys {
     pub(crate) fn from_config(config: &AuthConfig) -> Result<Self, ConfigError> {
         let jwt = config.jwt_config();
         let algorithm = parse_algorithm(jwt.algorithm_name())?;
-        let (key_setting, key) = signing_key(config)?;
+        let (key_setting, key) = signing_key(config, algorithm.family())?;
 
         let (encoding, decoding) = match algorithm.family() {
             AlgorithmFamily::Hmac => hmac_keys(algorithm, key_setting, key)?,
@@ -63,16 +63,26 @@ fn parse_algorithm(name: &str) -> Result<Algorithm, ConfigError> {
 }
 
 /// Returns the signing key and the setting it came from: `JWT_KEY`, else `SECRET_KEY`.
-fn signing_key(config: &AuthConfig) -> Result<(&'static str, &Secret), ConfigError> {
+///
+/// When neither is set, the error names the setting and the kind of key
+/// that `family` signs with.
+fn signing_key(
+    config: &AuthConfig,
+    family: AlgorithmFamily,
+) -> Result<(&'static str, &Secret), ConfigError> {
     if let Some(key) = config.jwt_config().explicit_key() {
         return Ok(("JWT_KEY", key));
     }
-    match config.secret() {
-        Some(key) => Ok(("SECRET_KEY", key)),
-        None => Err(ConfigError::Missing {
+    match (config.secret(), family) {
+        (Some(key), _) => Ok(("SECRET_KEY", key)),
+        (None, AlgorithmFamily::Hmac) => Err(ConfigError::Missing {
             setting: "SECRET_KEY",
             hint: "set SECRET_KEY (or JWT_KEY) to at least 32 random bytes, \
                    for example the output of `openssl rand -base64 48`",
+        }),
+        (None, _) => Err(ConfigError::Missing {
+            setting: "JWT_KEY",
+            hint: "asymmetric algorithms sign with a PEM private key; set JWT_KEY to it",
         }),
     }
 }

@@ -25,6 +25,12 @@ const UNAVAILABLE: &str = "Authentication service is unavailable";
 /// Shortest time between two log lines about revocation store failures.
 const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
+/// Longest accepted life time or leeway: 100 years, the longest time the
+/// Redis store keeps a revocation. Far longer values break time
+/// arithmetic: from about 7,900 years on, `exp` passes year 9999 and every
+/// token is rejected, and near `u64::MAX` seconds logout panics.
+const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// An access token and a refresh token, as `login` and `refresh` return them.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct TokenPair {
@@ -91,6 +97,22 @@ impl Jwt {
                     setting,
                     value: "0".to_owned(),
                     reason: "a token life time must be greater than zero".to_owned(),
+                });
+            }
+        }
+        for (setting, value) in [
+            ("JWT_LIFE_TIME", jwt.access_life_time()),
+            ("JWT_REFRESH_LIFE_TIME", jwt.refresh_token_life_time()),
+            ("JWT_LEEWAY", jwt.clock_leeway()),
+        ] {
+            if value > MAX_DURATION {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    value: format!("{}s", value.as_secs()),
+                    reason: format!(
+                        "it must be at most 100 years ({} seconds)",
+                        MAX_DURATION.as_secs()
+                    ),
                 });
             }
         }

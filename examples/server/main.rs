@@ -28,7 +28,14 @@ Environment (also read from .env in the working directory):
                      and then tokens stop working when the server restarts
   AUTHENTICATION     authenticator of protected routes [default: auth_jwt::JwtAuthentication]
   WS_AUTHENTICATION  authenticator of /ws [default: auth_jwt::QueryParamJwtAuthentication]
+  JWT_KEY            signing key when it differs from SECRET_KEY: an HMAC secret, or the
+                     PEM private key of JWT_ALGORITHM RS*, PS*, ES* or EdDSA
+  JWT_PUBLIC_KEY     PEM public key that verifies tokens of those algorithms
+  JWT_ALGORITHM      the one accepted signing algorithm [default: HS256]
   JWT_LIFE_TIME      life time of access tokens, such as 15m or 1d [default: 1d]
+  JWT_REFRESH_LIFE_TIME
+                     life time of refresh tokens [default: twice JWT_LIFE_TIME]
+  JWT_LEEWAY         clock skew allowed on exp and nbf, such as 30s [default: 0s]
   REDIS_URL          Redis that keeps revoked tokens, shared by every instance, such as
                      redis://127.0.0.1:6379/0; the server does not start when it cannot
                      connect [default: none, revocations stay in this process's memory]

@@ -348,3 +348,19 @@ async fn token_responses_not_cached() {
         assert_eq!(response.headers()["pragma"], "no-cache");
     }
 }
+
+/// A new API key is a credential shown once, so no cache may keep a copy
+/// of the response either.
+#[tokio::test]
+async fn api_key_response_not_cached() {
+    let target = Target::start().await;
+
+    let response = target
+        .server
+        .send_with_token(Method::POST, "/api-keys", &target.tokens.access)
+        .await;
+
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["pragma"], "no-cache");
+}

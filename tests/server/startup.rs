@@ -115,6 +115,26 @@ async fn start_rejects_unopenable_database() {
     assert!(message.ends_with("; check DATABASE_URL"), "{message}");
 }
 
+/// Hosting platforms often set `DATABASE_URL` for a database of another
+/// kind, with its password, and the server may then read it by mistake.
+#[tokio::test]
+async fn start_hides_database_password() {
+    let url = "postgres://app:hunter2-database@127.0.0.1:1/app";
+    let options = app::Options::new(loopback(), url, config());
+
+    let Err(error) = app::start(options).await else {
+        panic!("the server started on a PostgreSQL URL");
+    };
+
+    let message = error.to_string();
+    assert!(
+        message
+            .starts_with("could not open the database postgres://<credentials>@127.0.0.1:1/app: "),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2-database"), "{message}");
+}
+
 #[tokio::test]
 async fn two_servers_run_side_by_side() {
     let first = TestServer::start().await;

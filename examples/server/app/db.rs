@@ -23,7 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// applies the migrations it lacks.
 pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
     let failed = |source| StartError::Database {
-        url: url.to_owned(),
+        url: without_credentials(url),
         source,
     };
     let options = SqliteConnectOptions::from_str(url)
@@ -48,7 +48,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
 /// instances that start together on one file apply each migration once.
 async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), StartError> {
     let failed = |source| StartError::Migration {
-        url: url.to_owned(),
+        url: without_credentials(url),
         source,
     };
     let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await.map_err(failed)?;
@@ -62,7 +62,7 @@ async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), StartError> {
         Ok(applied) if applied <= known => applied,
         _ => {
             return Err(StartError::UnknownSchema {
-                url: url.to_owned(),
+                url: without_credentials(url),
                 version: applied,
                 known,
             });
@@ -82,4 +82,18 @@ async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), StartError> {
         .map_err(failed)?;
 
     transaction.commit().await.map_err(failed)
+}
+
+/// Returns `url` with the user name and password in its authority replaced
+/// by `<credentials>`, for error messages: `DATABASE_URL` may be set for
+/// another database, with its password.
+fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://<credentials>{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }

@@ -64,18 +64,20 @@ pub struct NewApiKey {
     api_key: String,
 }
 
+/// Headers that keep caches from storing a response that carries a
+/// credential, as RFC 6749 section 5.1 requires of token responses.
+const NO_STORE: [(header::HeaderName, &str); 2] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (header::PRAGMA, "no-cache"),
+];
+
 /// Response of `/login` and `/refresh`: the token pair as JSON, marked so
-/// that no cache stores it, as RFC 6749 section 5.1 requires of responses
-/// that carry tokens.
+/// that no cache stores it.
 pub struct TokenResponse(TokenPair);
 
 impl IntoResponse for TokenResponse {
     fn into_response(self) -> Response {
-        let headers = [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::PRAGMA, "no-cache"),
-        ];
-        (headers, Json(self.0)).into_response()
+        (NO_STORE, Json(self.0)).into_response()
     }
 }
 
@@ -178,15 +180,16 @@ pub async fn whoami(user: Option<User>) -> Json<CurrentUser> {
     })
 }
 
-/// `POST /api-keys`: creates an API key for the authenticated user.
+/// `POST /api-keys`: creates an API key for the authenticated user. The
+/// response is the only copy of the key, and no cache may keep it.
 #[protected]
 pub async fn create_api_key(
     State(state): State<AppState>,
     user: User,
-) -> Result<(StatusCode, Json<NewApiKey>), ApiError> {
+) -> Result<Response, ApiError> {
     let api_key = api_key::create(&state.pool, user.id).await?;
     tracing::info!(user_id = user.id, "API key created");
-    Ok((StatusCode::CREATED, Json(NewApiKey { api_key })))
+    Ok((StatusCode::CREATED, NO_STORE, Json(NewApiKey { api_key })).into_response())
 }
 
 /// `GET /api-key/me`: the user of the `X-API-Key` header, whatever
