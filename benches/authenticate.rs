@@ -148,7 +148,7 @@ async fn protected_handler(user: User) -> String {
     user.id.to_string()
 }
 
-/// The protected handler's body, with the same user and no authentication.
+/// Returns the protected handler's response for the same user, without authentication.
 async fn plain_handler() -> String {
     let user = black_box(User { id: 1 });
     user.id.to_string()
@@ -166,7 +166,7 @@ impl<S: Send + Sync> FromRequestParts<S> for NoExtraction {
     }
 }
 
-/// The protected handler's body behind an extractor that does nothing.
+/// Returns the protected handler's response behind an extractor that does nothing.
 async fn extractor_handler(_: NoExtraction) -> String {
     let user = black_box(User { id: 1 });
     user.id.to_string()
@@ -295,7 +295,7 @@ fn case_header_new_request(fixture: &Fixture) {
     black_box(user.expect("valid token"));
 }
 
-/// The request building of `case_header_new_request` alone.
+/// Builds the request of `case_header_new_request`, and does nothing else.
 fn case_new_request(fixture: &Fixture) {
     let (parts, _) = fixture.handler_request().into_parts();
     black_box(&parts);

@@ -3,7 +3,7 @@
 //! including, building the response.
 //!
 //! The counting allocator is global, so these tests live in their own test
-//! binary; it counts per thread, so tests running in parallel do not see
+//! binary. It counts per thread, so tests running in parallel do not see
 //! each other's allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -24,7 +24,7 @@ thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator; the
+// SAFETY: every call is forwarded unchanged to the system allocator. The
 // count is a thread-local `Cell` with a const initializer, which neither
 // allocates nor registers a destructor.
 unsafe impl GlobalAlloc for CountingAllocator {
@@ -157,7 +157,7 @@ fn bad_characters_allocate_nothing() {
 }
 
 #[test]
-fn bad_characters_after_a_valid_header_segment_allocate_nothing() {
+fn bad_characters_after_known_header_allocate_nothing() {
     let (_, jwt) = app();
     let token = jwt.login(&User { id: 1 }).unwrap().access_token;
     let (header_segment, _) = token.split_once('.').unwrap();
