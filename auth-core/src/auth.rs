@@ -129,13 +129,15 @@ impl Auth {
     /// that it holds little more than what crosses an `.await`: axum moves
     /// and boxes it with every protected handler's future.
     #[doc(hidden)]
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn's future stores each argument twice (rust-lang/rust issue 62958, open in Rust 1.95)"
+    )]
     pub fn authenticate_slot<P: UserParam>(
         &self,
         slot: Slot,
         request: &Parts,
     ) -> impl Future<Output = Result<P, AuthError>> + Send {
-        // An async block rather than an async fn, whose future stores each
-        // argument twice (rust-lang/rust issue 62958, open in Rust 1.95).
         async move {
             let user = match self.start::<P::Model>(slot, request) {
                 Start::Done(result) => result,
