@@ -954,3 +954,53 @@ async fn array_payload_is_malformed() {
         "Token is malformed",
     );
 }
+
+/// A revocation store that makes its caller wait, as a networked one does,
+/// so that authentication takes the path that awaits the store.
+struct WaitingStore(auth_jwt::MemoryRevocationStore);
+
+#[async_trait]
+impl auth_jwt::RevocationStore for WaitingStore {
+    async fn is_revoked(
+        &self,
+        keys: &[auth_jwt::RevocationKey],
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        tokio::task::yield_now().await;
+        self.0.is_revoked(keys).await
+    }
+
+    async fn revoke(
+        &self,
+        key: &auth_jwt::RevocationKey,
+        ttl: Duration,
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        self.0.revoke(key, ttl).await
+    }
+}
+
+#[tokio::test]
+async fn waiting_revocation_store_is_awaited() {
+    let store: Store = Arc::new(RwLock::new(HashMap::from([(1, User { id: 1 })])));
+    let revocation =
+        auth_jwt::Revocation::new(WaitingStore(auth_jwt::MemoryRevocationStore::new()));
+    let auth = Auth::builder::<User>()
+        .config(base_config())
+        .users(store)
+        .resource(revocation)
+        .build()
+        .unwrap();
+    let jwt = Jwt::from_auth(&auth).unwrap();
+    let tokens = jwt.login(&User { id: 1 }).unwrap();
+    let parts = bearer(&tokens.access_token);
+
+    assert_eq!(
+        auth.authenticate::<User>(&parts).await.unwrap(),
+        User { id: 1 }
+    );
+
+    jwt.logout(&tokens.access_token).await.unwrap();
+    assert_invalid_token(
+        auth.authenticate::<User>(&parts).await.unwrap_err(),
+        "Token has been revoked",
+    );
+}
