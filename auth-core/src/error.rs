@@ -168,7 +168,7 @@ pub enum ConfigError {
     Missing {
         /// The setting, as its environment variable is named.
         setting: &'static str,
-        /// What to set it to.
+        /// The value to set, as a hint.
         hint: &'static str,
     },
 
@@ -179,7 +179,7 @@ pub enum ConfigError {
         setting: &'static str,
         /// The rejected value.
         value: String,
-        /// Why it was rejected and what is accepted.
+        /// The reason for the rejection and the accepted values.
         reason: String,
     },
 
@@ -188,7 +188,7 @@ pub enum ConfigError {
     InvalidSecret {
         /// The setting, as its environment variable is named.
         setting: &'static str,
-        /// Why it was rejected and what is accepted.
+        /// The reason for the rejection and the accepted values.
         reason: String,
     },
 
@@ -208,7 +208,7 @@ pub enum ConfigError {
         registered.join(", ")
     )]
     UnknownAuthenticator {
-        /// Where the name was configured.
+        /// The setting that contains the name.
         setting: String,
         /// The name that was not found.
         name: String,
@@ -225,7 +225,7 @@ pub enum ConfigError {
     UserTypeMismatch {
         /// The handler's path.
         handler: &'static str,
-        /// Where the authenticator was selected.
+        /// The setting that selects the authenticator.
         setting: String,
         /// The selected authenticator.
         authenticator: &'static str,
@@ -265,7 +265,7 @@ pub enum ConfigError {
     EnvFile {
         /// The file.
         path: String,
-        /// What failed, without the file's contents.
+        /// The failure, without the file's contents.
         reason: String,
     },
 }

@@ -30,7 +30,7 @@ inventory::collect!(Registration);
 pub struct ProtectedHandler {
     /// The handler's path, `module::function`.
     pub name: &'static str,
-    /// Which authenticator runs for it.
+    /// The authenticator that runs for it.
     pub slot: Slot,
     /// The user model its parameter names.
     pub user: fn() -> TypeInfo,
@@ -66,7 +66,7 @@ impl ProtectedHandler {
 
 inventory::collect!(ProtectedHandler);
 
-/// Which authenticator a protected handler uses.
+/// Selection of the authenticator that a protected handler uses.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Slot {

@@ -109,7 +109,7 @@ impl UserStoreError {
 )]
 #[async_trait]
 pub trait UserModel: Send + Sync + Sized + 'static {
-    /// Where users are loaded from: a connection pool, a map, a client.
+    /// The source users are loaded from: a connection pool, a map, a client.
     type Store: Send + Sync + 'static;
 
     /// Returns the id that tokens carry as `user_id`.

@@ -254,7 +254,7 @@ fn decode_query_value(raw: &str) -> Result<Cow<'_, str>, AuthError> {
     Ok(Cow::Owned(decoded.into_owned()))
 }
 
-/// Why a credential string was rejected.
+/// Reason a credential string was rejected.
 enum Problem {
     Empty,
     Scheme,

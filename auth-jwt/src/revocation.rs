@@ -333,7 +333,7 @@ impl MemoryRevocationStore {
         self.read().deadlines.len()
     }
 
-    /// Returns whether the store holds no entries.
+    /// Returns whether the store contains no entries.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
