@@ -1,9 +1,6 @@
 //! Leaks: no rejection, in its response or in the server's log, contains
 //! a token, the signing key, a password or an API key.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use auth_core::{Auth, AuthConfig, UserId};
 use auth_jwt::Jwt;
 use base64::Engine as _;
@@ -16,48 +13,7 @@ use crate::forge::{
     access_claims, encode, now, segments, server_signed, server_signed_claims, sign_raw,
 };
 use crate::harness::{PASSWORD, Reply, SECRET_KEY, Target};
-
-/// Log output collected in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    /// Sends every event of this thread here, at every level, until the
-    /// returned guard and dispatcher are dropped.
-    ///
-    /// tracing-core 0.1 caches for each call site whether any subscriber
-    /// wants its events. While only one dispatcher exists, it asks the
-    /// default of whichever thread reaches the call site first, so a call
-    /// site that another test's thread reached first would be cached as
-    /// unwanted. A second, silent dispatcher makes it ask every dispatcher.
-    fn install(&self) -> (tracing::subscriber::DefaultGuard, tracing::Dispatch) {
-        let silent = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        tracing::callsite::rebuild_interest_cache();
-        (guard, silent)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use crate::log_capture::Captured;
 
 /// Every credential the leak test sends, and the replies it got.
 #[derive(Default)]

@@ -17,6 +17,9 @@ mod app;
 #[path = "../server/support.rs"]
 mod support;
 
+#[path = "../server/log_capture.rs"]
+mod log_capture;
+
 mod forge;
 mod harness;
 

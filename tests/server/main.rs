@@ -7,6 +7,7 @@
 #[path = "../../examples/server/app/mod.rs"]
 mod app;
 
+mod log_capture;
 mod support;
 
 #[path = "../redis_server/mod.rs"]
