@@ -204,9 +204,11 @@ impl Auth {
     }
 }
 
-/// Converts the erased user to the handler's model. The startup check makes
-/// a mismatch impossible for registered handlers; this path only reports it
-/// for handlers it could not see, such as ones generic over their user type.
+/// Converts the erased user to the handler's model.
+///
+/// The startup check makes a mismatch impossible for registered handlers.
+/// This path only reports it for handlers that startup could not check,
+/// such as ones generic over their user type.
 fn downcast<U: UserModel>(user: AnyUser, entry: &Entry) -> Result<U, AuthError> {
     match user.downcast::<U>() {
         Ok(user) => Ok(user),
@@ -219,7 +221,7 @@ fn downcast<U: UserModel>(user: AnyUser, entry: &Entry) -> Result<U, AuthError> 
     }
 }
 
-/// What is left of an authentication after the authenticator's
+/// Remaining work of an authentication after the authenticator's
 /// synchronous step.
 enum Start<'a, U: UserModel> {
     /// Authenticated or rejected.

@@ -11,7 +11,7 @@ use crate::{AuthConfig, AuthError, ConfigError};
 
 /// Authenticator: turns a request head into a user, or rejects it.
 ///
-/// It sees the method, the URI with its query and the headers, as
+/// It receives the method, the URI with its query and the headers, as
 /// [`http::request::Parts`], so axum, hyper and tower services pass what they
 /// already have. The body is never read.
 ///

@@ -279,8 +279,8 @@ fn user_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<UserId>,
     deserializer.deserialize_any(UserIdVisitor)
 }
 
-/// The lenient parse: every claim as any JSON value, so that a wrong type
-/// gets a reason that names the claim.
+/// Parses every claim as any JSON value, so that a wrong type gets a
+/// reason that names the claim.
 fn lenient_fields(payload: &[u8]) -> Result<Fields<'static>, AuthError> {
     #[derive(Deserialize)]
     struct AnyFields {

@@ -320,8 +320,8 @@ fn is_b64token_bytes(token: &[u8]) -> bool {
 /// Checks that every byte is a `b64token` character other than `=`.
 ///
 /// It reads the whole token of every request on the query parameter's path
-/// and in [`token_from_header`], so it is written to compile to SIMD: each
-/// 32-byte chunk is classified without branches and tested once, where a
+/// and in [`token_from_header`], so it is written to compile to SIMD. Each
+/// 32-byte chunk is classified without branches and tested once, because a
 /// per-byte early return would stop vectorization.
 fn all_b64token_characters(bytes: &[u8]) -> bool {
     let mut chunks = bytes.chunks_exact(32);

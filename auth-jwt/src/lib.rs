@@ -13,7 +13,7 @@
 //! # Tokens
 //!
 //! Claims follow Panther: `token_type` (`"access"` or `"refresh"`),
-//! `user_id`, `iat`, `exp`; this crate adds `jti` (unique per token) and
+//! `user_id`, `iat`, `exp`. This crate adds `jti` (unique per token) and
 //! `fam` (shared by the tokens of one login). Only the configured algorithm
 //! is accepted; `exp` is required and `nbf` honoured, both with the
 //! configured leeway, and may be non-integer. A refresh token is never

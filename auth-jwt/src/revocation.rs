@@ -20,9 +20,9 @@ pub use redis_store::{RedisRevocationStore, RedisRevocationStoreBuilder, RedisSt
 
 /// Key of one revocation entry: a token or a whole login session.
 ///
-/// Tokens with a `jti` are keyed by it; tokens without one, such as those
-/// Panther issues, by the SHA-256 of the token, so the token itself is
-/// never stored.
+/// Tokens with a `jti` are keyed by it. Tokens without one, such as those
+/// Panther issues, are keyed by their SHA-256, so the token itself is never
+/// stored.
 #[derive(Clone)]
 pub struct RevocationKey(KeyText);
 
@@ -288,7 +288,7 @@ impl fmt::Debug for Revocation {
 /// In-memory revocation store: the default for a single server instance.
 ///
 /// Thread-safe. Expired entries are dropped on every write, so the store
-/// holds at most the entries revoked within the longest token life time.
+/// contains at most the entries revoked within the longest token life time.
 /// Revocations are lost on restart and are not shared between instances;
 /// use a shared store such as Redis when several instances serve one
 /// application.

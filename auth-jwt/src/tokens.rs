@@ -160,7 +160,7 @@ impl Jwt {
     /// Returns the service that the built-in authenticators of `auth` use.
     ///
     /// When neither built-in is configured, it builds one from the
-    /// configuration; call it once at startup and keep the result, because
+    /// configuration. Call it once at startup and keep the result, because
     /// every such call makes its own in-memory revocation store.
     pub fn from_auth(auth: &auth_core::Auth) -> Result<Self, ConfigError> {
         if let Some(jwt) = auth.resource::<Jwt>() {
@@ -265,7 +265,7 @@ impl Jwt {
     }
 
     /// Authenticates with an access token as far as possible without
-    /// waiting: [`Outcome::User`] when the revocation store answers at once,
+    /// waiting: [`Outcome::User`] when the revocation store returns at once,
     /// as the in-memory one does, so that the caller loads the user with
     /// its type known; [`Outcome::Pending`] when the store must wait.
     pub(crate) fn authenticate_now<'a>(&'a self, token: &str, users: &'a Users) -> Outcome<'a> {
@@ -372,7 +372,7 @@ impl Jwt {
         self.revocation_verdict(revoked)
     }
 
-    /// Turns the store's answer into a rejection: a revoked token is
+    /// Turns the store's result into a rejection: a revoked token is
     /// invalid, and a failed store fails closed with 503.
     fn revocation_verdict(&self, revoked: Result<bool, RevocationError>) -> Result<(), AuthError> {
         match self.observe("revocation check", revoked)? {

@@ -212,7 +212,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The verdict and output of the `base64` engine that `jsonwebtoken` uses.
+    /// Decodes with the `base64` engine that `jsonwebtoken` uses, for comparison.
     fn reference(text: &str, capacity: usize) -> Option<Vec<u8>> {
         let mut out = vec![0; capacity];
         let length = URL_SAFE_NO_PAD.decode_slice(text, &mut out).ok()?;
