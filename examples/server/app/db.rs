@@ -19,6 +19,14 @@ const MIGRATIONS: [&str; 2] = [
 /// failing with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Pause between two attempts to open a database that another instance is
+/// switching to WAL at the same moment.
+const BUSY_RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+/// SQLite's primary result code for "database is locked". Its extended codes
+/// keep it in their low byte.
+const SQLITE_BUSY: i32 = 5;
+
 /// Opens the database at `url`, creating the file when it is missing, and
 /// applies the migrations it lacks.
 pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
@@ -33,13 +41,37 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT);
-    let pool = SqlitePoolOptions::new()
-        .connect_with(options)
-        .await
-        .map_err(failed)?;
+    let pool = open(options).await.map_err(failed)?;
 
     migrate(&pool, url).await?;
     Ok(pool)
+}
+
+/// Opens a pool on `options`, retrying for up to [`BUSY_TIMEOUT`] while the
+/// file is locked.
+///
+/// Switching a new file to WAL needs an exclusive lock that SQLite does not
+/// wait for, so two instances that start together on one new file can see
+/// "database is locked" here even with a busy timeout.
+async fn open(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match SqlitePoolOptions::new().connect_with(options.clone()).await {
+            Err(error) if is_busy(&error) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(BUSY_RETRY_PAUSE).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Returns whether `error` is SQLite's "database is locked".
+fn is_busy(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 /// Applies the migrations that the database lacks, in one transaction.
