@@ -17,6 +17,7 @@ mod accounts;
 mod api_keys;
 mod logs;
 mod shared_revocation;
+mod slow_clients;
 mod startup;
 mod tokens;
 mod websocket;

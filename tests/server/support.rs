@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use auth_core::AuthConfig;
 use reqwest::{Response, StatusCode};
@@ -46,9 +47,25 @@ impl TestServer {
         server
     }
 
+    /// Starts a server with [`config`], a new database and `read_timeout`
+    /// for request heads and bodies.
+    pub async fn start_with_read_timeout(read_timeout: Duration) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("users.db");
+        let mut options = app::Options::new(loopback(), database_url(&database), config());
+        options.read_timeout = read_timeout;
+        let mut server = Self::launch(options, &database).await;
+        server.dir = Some(dir);
+        server
+    }
+
     /// Starts a server with `config` on the database file at `database`.
     pub async fn start_on(database: &Path, config: AuthConfig) -> Self {
         let options = app::Options::new(loopback(), database_url(database), config);
+        Self::launch(options, database).await
+    }
+
+    async fn launch(options: app::Options, database: &Path) -> Self {
         let server = app::start(options).await.unwrap();
         Self {
             addr: server.addr(),

@@ -11,10 +11,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::de::DeserializeOwned;
 
+use super::AppState;
+
 /// Reason a route rejected a request; the response is `{"detail": "..."}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The body could not be used: 400, 413 or 415 with the reason.
+    /// The body could not be used: 400, 408, 413 or 415 with the reason.
     #[error("{detail}")]
     Body {
         status: StatusCode,
@@ -176,18 +178,29 @@ pub trait BodyShape {
 /// A JSON body that rejects with `{"detail": ...}` instead of axum's plain text.
 ///
 /// The details never quote the body: serde's messages can contain the
-/// values that were sent, and a password must not reach the log.
+/// values that were sent, and a password must not reach the log. A body that
+/// does not arrive within the server's read timeout gets 408.
 pub struct JsonBody<T>(pub T);
 
-impl<T, S> FromRequest<S> for JsonBody<T>
+impl<T> FromRequest<AppState> for JsonBody<T>
 where
     T: DeserializeOwned + BodyShape,
-    S: Send + Sync,
 {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(request, state).await {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let read = Json::<T>::from_request(request, state);
+        let Ok(parsed) = tokio::time::timeout(state.read_timeout, read).await else {
+            return Err(ApiError::Body {
+                status: StatusCode::REQUEST_TIMEOUT,
+                detail: format!(
+                    "Request body was not received within {}; send the whole body at once",
+                    humantime::format_duration(state.read_timeout)
+                )
+                .into(),
+            });
+        };
+        match parsed {
             Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(describe_rejection(&rejection, T::SHAPE)),
         }

@@ -10,9 +10,11 @@ mod db;
 mod error;
 mod password;
 mod routes;
+mod serve;
 mod user;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use auth_core::{Auth, AuthConfig, ConfigError};
 use auth_jwt::{Jwt, Revocation};
@@ -45,6 +47,9 @@ pub const DEFAULT_WS_AUTHENTICATION: &str = "auth_jwt::QueryParamJwtAuthenticati
 /// Largest accepted request body. The JSON bodies here are under 2 KiB.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Default time a client has to send a request head, and then its body.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Settings of one server instance.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -59,6 +64,9 @@ pub struct Options {
     /// `REDIS_URL` is set, so that several instances share revocations, and
     /// memory otherwise, which suits one instance.
     pub revocation: Option<Revocation>,
+    /// Time a client has to send a request head, and then separately its
+    /// body. A slower client gets its connection closed, or 408 for a body.
+    pub read_timeout: Duration,
 }
 
 impl Options {
@@ -69,6 +77,7 @@ impl Options {
             database_url: database_url.into(),
             config,
             revocation: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }
@@ -147,6 +156,7 @@ pub struct AppState {
     pool: SqlitePool,
     jwt: Jwt,
     passwords: Passwords,
+    read_timeout: Duration,
 }
 
 /// Opens the database, builds the authenticators, binds the address and
@@ -177,6 +187,7 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         pool,
         jwt,
         passwords: Passwords::new().await?,
+        read_timeout: options.read_timeout,
     };
     let router = router(state, &auth);
 
@@ -193,12 +204,11 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
 
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                // A dropped sender stops the server too.
-                let _ = stopped.await;
-            })
-            .await
+        let stop = async {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        };
+        serve::serve(listener, router, options.read_timeout, stop).await
     });
     Ok(Server {
         addr,
