@@ -16,6 +16,8 @@
 //! | `REDIS_KEY_PREFIX` | prefix of the revocation keys in Redis; requires `REDIS_URL` | `auth:revoked:` |
 //!
 //! Durations take a number of seconds (`3600`) or units (`15m`, `1h 30m`, `1d`).
+//! `auth-jwt` accepts life times of whole seconds, from `1s` to `100y`, where
+//! a year is 365.25 days, and a leeway of up to `100y`.
 
 use std::fmt;
 use std::path::Path;
@@ -163,6 +165,12 @@ impl JwtConfig {
     /// Returns the allowed clock skew.
     pub fn clock_leeway(&self) -> Duration {
         self.leeway
+    }
+
+    /// Returns the life time of refresh tokens when it was set, or `None`
+    /// when it is derived from the access life time.
+    pub fn explicit_refresh_life_time(&self) -> Option<Duration> {
+        self.refresh_life_time
     }
 }
 
