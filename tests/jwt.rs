@@ -380,6 +380,22 @@ fn startup_rejects_derived_refresh_over_100y() {
 }
 
 #[test]
+fn startup_rejects_public_key_with_hmac() {
+    let config = base_config().jwt(
+        JwtConfig::default()
+            .algorithm("HS256")
+            .public_key(include_str!("fixtures/rsa-public.pem")),
+    );
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_PUBLIC_KEY is invalid: it is set, but JWT_ALGORITHM is HS256, which verifies \
+         tokens with the shared secret and uses no public key; unset JWT_PUBLIC_KEY, or set \
+         JWT_ALGORITHM to the algorithm of the key pair, such as RS256"
+    );
+}
+
+#[test]
 fn startup_rejects_durations_beyond_100_years() {
     // `humantime` reads `100y` as 100 years of 365.25 days.
     let too_long = humantime::parse_duration("100y").unwrap() + Duration::from_secs(1);
