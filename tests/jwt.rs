@@ -1048,6 +1048,65 @@ impl auth_jwt::RevocationStore for WaitingStore {
     }
 }
 
+/// A revocation store whose checks take `delay`, as a slow network does.
+struct SlowStore {
+    inner: auth_jwt::MemoryRevocationStore,
+    delay: Duration,
+}
+
+#[async_trait]
+impl auth_jwt::RevocationStore for SlowStore {
+    async fn is_revoked(
+        &self,
+        keys: &[auth_jwt::RevocationKey],
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.is_revoked(keys).await
+    }
+
+    async fn revoke(
+        &self,
+        key: &auth_jwt::RevocationKey,
+        ttl: Duration,
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        self.inner.revoke(key, ttl).await
+    }
+}
+
+/// A refresh token that expires while its session is checked must not be
+/// exchanged, because a store keeps no entry for an expired token and every
+/// such late request would count as the first use.
+#[tokio::test]
+async fn refresh_expiring_during_checks_is_rejected() {
+    let app = app_with(base_config());
+    let slow = SlowStore {
+        inner: auth_jwt::MemoryRevocationStore::new(),
+        delay: Duration::from_millis(600),
+    };
+    let jwt = Jwt::new(
+        app.auth.config(),
+        app.auth.users().clone(),
+        auth_jwt::Revocation::new(slow),
+    )
+    .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let token = sign(&json!({
+        "token_type": "refresh",
+        "user_id": 1,
+        "exp": now + 0.3,
+        "jti": "late-refresh",
+        "fam": "late-session",
+    }));
+
+    let (first, second) = tokio::join!(jwt.refresh(&token), jwt.refresh(&token));
+
+    assert_invalid_token(first.unwrap_err(), "Token has expired");
+    assert_invalid_token(second.unwrap_err(), "Token has expired");
+}
+
 #[tokio::test]
 async fn waiting_revocation_store_is_awaited() {
     let store: Store = Arc::new(RwLock::new(HashMap::from([(1, User { id: 1 })])));

@@ -189,7 +189,14 @@ impl Jwt {
             return Err(AuthError::invalid_token("User not found"));
         }
 
-        let first_use = self.revoke_token(refresh_token, &claims).await?;
+        // The checks above can outlast the token, and a store keeps no entry
+        // for an expired token, so two late requests would both count as first.
+        let remaining = self.remaining_life(&claims);
+        if remaining.is_zero() {
+            return Err(AuthError::invalid_token("Token has expired"));
+        }
+        let key = token_key(refresh_token, claims.id.as_deref());
+        let first_use = self.revoke(&key, remaining).await?;
         if !first_use {
             if let Some(family) = &claims.family {
                 self.revoke_family(family).await?;
@@ -366,10 +373,16 @@ impl Jwt {
 
     /// Revokes one token until it can no longer be accepted: its `exp` plus the leeway.
     async fn revoke_token(&self, token: &str, claims: &Claims) -> Result<bool, AuthError> {
-        let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
-        let ttl = Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO);
+        let ttl = self.remaining_life(claims);
         self.revoke(&token_key(token, claims.id.as_deref()), ttl)
             .await
+    }
+
+    /// Returns how long a token can still be accepted: until its `exp`
+    /// plus the leeway, or zero once that has passed.
+    fn remaining_life(&self, claims: &Claims) -> Duration {
+        let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
+        Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO)
     }
 
     /// Revokes a login session for as long as any of its tokens can live.
