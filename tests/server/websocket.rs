@@ -61,6 +61,45 @@ async fn ws_sends_user_then_echoes() {
     socket.close(None).await.unwrap();
 }
 
+/// Largest WebSocket message the server reads: its body limit, 16 KiB.
+const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+#[tokio::test]
+async fn ws_echoes_message_at_size_limit() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let (mut socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    let _greeting = socket.next().await;
+    let largest = "a".repeat(MAX_MESSAGE_BYTES);
+
+    socket.send(Message::text(largest.as_str())).await.unwrap();
+
+    let Some(Ok(Message::Text(echo))) = socket.next().await else {
+        panic!("expected the echo of a message at the limit");
+    };
+    assert_eq!(echo.len(), MAX_MESSAGE_BYTES);
+}
+
+#[tokio::test]
+async fn ws_closes_on_message_over_size_limit() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let (mut socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    let _greeting = socket.next().await;
+    let oversized = "a".repeat(MAX_MESSAGE_BYTES + 1);
+
+    socket
+        .send(Message::text(oversized.as_str()))
+        .await
+        .unwrap();
+
+    let next = socket.next().await;
+    assert!(
+        !matches!(next, Some(Ok(Message::Text(_)))),
+        "the server echoed a message over its limit"
+    );
+}
+
 #[tokio::test]
 async fn ws_accepts_bare_token() {
     let server = TestServer::start().await;

@@ -42,7 +42,8 @@ pub const DEFAULT_AUTHENTICATION: &str = "auth_jwt::JwtAuthentication";
 /// Authenticator of `/ws` when `WS_AUTHENTICATION` is unset.
 pub const DEFAULT_WS_AUTHENTICATION: &str = "auth_jwt::QueryParamJwtAuthentication";
 
-/// Largest accepted request body. The JSON bodies here are under 2 KiB.
+/// Largest accepted request body and WebSocket message. The JSON bodies
+/// here are under 2 KiB.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Settings of one server instance.

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::api_key::{self, ApiKeyAuthentication};
 use super::error::{ApiError, BodyShape, JsonBody};
 use super::user::{self, Profile, User};
+use super::{AppState, MAX_BODY_BYTES};
 
 /// Longest accepted username, as in Django, whose user model Panther follows.
 const MAX_USERNAME_CHARS: usize = 150;
@@ -207,7 +207,12 @@ pub async fn ws(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| echo(socket, user)),
+        // The library's default of 64 MiB per message would let any user
+        // who registers hold that much memory per open socket.
+        Ok(upgrade) => upgrade
+            .max_message_size(MAX_BODY_BYTES)
+            .max_frame_size(MAX_BODY_BYTES)
+            .on_upgrade(move |socket| echo(socket, user)),
         Err(rejection) => handshake_rejection(&rejection),
     }
 }
@@ -268,11 +273,16 @@ async fn echo(mut socket: WebSocket, user: User) {
     }
 
     // The WebSocket library replies to pings. Binary messages are ignored.
-    while let Some(Ok(message)) = socket.recv().await {
-        let text = match message {
-            Message::Text(text) => text,
-            Message::Close(_) => break,
-            _ => continue,
+    while let Some(received) = socket.recv().await {
+        let text = match received {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(error) => {
+                // A message over MAX_BODY_BYTES ends the connection here.
+                tracing::info!(user_id = user.id, %error, "WebSocket receive failed");
+                break;
+            }
         };
         if socket.send(Message::Text(text)).await.is_err() {
             break;
