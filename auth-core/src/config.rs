@@ -416,6 +416,10 @@ pub fn parse_duration(setting: &'static str, value: &str) -> Result<Duration, Co
 /// Variables already set in the environment win over the file. A missing
 /// file is not an error: the result is `Ok(false)`. A file that cannot be
 /// read or parsed is an error naming the file and line, never its contents.
+///
+/// In unquoted and double-quoted values, `dotenvy` 0.15 replaces `$` and the
+/// letters and digits after it with that variable, or with nothing when it
+/// is unset. A secret that contains `$` therefore needs single quotes.
 pub fn load_env() -> Result<bool, ConfigError> {
     load_env_file(".env")
 }
@@ -637,6 +641,28 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[test]
+    fn env_file_single_quotes_keep_dollar() {
+        let directory =
+            std::env::temp_dir().join(format!("auth-core-env-dollar-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join(".env");
+        std::fs::write(
+            &path,
+            "AUTH_CORE_TEST_QUOTED='key$AUTHCORETESTUNSET'\n\
+             AUTH_CORE_TEST_UNQUOTED=key$AUTHCORETESTUNSET\n",
+        )
+        .unwrap();
+
+        assert!(load_env_file(&path).unwrap());
+
+        assert_eq!(
+            std::env::var("AUTH_CORE_TEST_QUOTED").unwrap(),
+            "key$AUTHCORETESTUNSET"
+        );
+        assert_eq!(std::env::var("AUTH_CORE_TEST_UNQUOTED").unwrap(), "key");
     }
 
     #[test]
