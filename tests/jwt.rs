@@ -327,8 +327,78 @@ fn startup_rejects_zero_life_time() {
 }
 
 #[test]
+fn startup_rejects_sub_second_life_times() {
+    let cases = [
+        (
+            "JWT_LIFE_TIME",
+            "500ms",
+            JwtConfig::default().life_time(Duration::from_millis(500)),
+        ),
+        (
+            "JWT_REFRESH_LIFE_TIME",
+            "1.5s",
+            JwtConfig::default().refresh_life_time(Duration::from_millis(1500)),
+        ),
+    ];
+
+    for (setting, value, jwt) in cases {
+        assert_eq!(
+            build_error(base_config().jwt(jwt)).to_string(),
+            format!(
+                "{setting} has an invalid value \"{value}\": a token life time must be a whole \
+                 number of seconds, because tokens store exp in whole seconds; use a value such \
+                 as 30s, 15m or 1d"
+            )
+        );
+    }
+}
+
+#[test]
+fn startup_accepts_100_years() {
+    let hundred_years = humantime::parse_duration("100y").unwrap();
+    let jwt = JwtConfig::default()
+        .life_time(hundred_years)
+        .refresh_life_time(hundred_years)
+        .leeway(hundred_years);
+
+    let app = app_with(base_config().jwt(jwt));
+
+    assert!(app.jwt.login(&User { id: 1 }).is_ok());
+}
+
+#[test]
+fn startup_rejects_derived_refresh_over_100y() {
+    let sixty_years = humantime::parse_duration("60y").unwrap();
+    let config = base_config().jwt(JwtConfig::default().life_time(sixty_years));
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_LIFE_TIME has an invalid value \"1893456000s\": JWT_REFRESH_LIFE_TIME is not set, \
+         so refresh tokens live twice as long, which is over 100 years (3155760000 seconds); \
+         lower JWT_LIFE_TIME or set JWT_REFRESH_LIFE_TIME"
+    );
+}
+
+#[test]
+fn startup_rejects_public_key_with_hmac() {
+    let config = base_config().jwt(
+        JwtConfig::default()
+            .algorithm("HS256")
+            .public_key(include_str!("fixtures/rsa-public.pem")),
+    );
+
+    assert_eq!(
+        build_error(config).to_string(),
+        "JWT_PUBLIC_KEY is invalid: it is set, but JWT_ALGORITHM is HS256, which verifies \
+         tokens with the shared secret and uses no public key; unset JWT_PUBLIC_KEY, or set \
+         JWT_ALGORITHM to the algorithm of the key pair, such as RS256"
+    );
+}
+
+#[test]
 fn startup_rejects_durations_beyond_100_years() {
-    let too_long = Duration::from_secs(100 * 365 * 24 * 60 * 60 + 1);
+    // `humantime` reads `100y` as 100 years of 365.25 days.
+    let too_long = humantime::parse_duration("100y").unwrap() + Duration::from_secs(1);
     let cases = [
         ("JWT_LIFE_TIME", JwtConfig::default().life_time(too_long)),
         (
@@ -342,8 +412,8 @@ fn startup_rejects_durations_beyond_100_years() {
         assert_eq!(
             build_error(base_config().jwt(jwt)).to_string(),
             format!(
-                "{setting} has an invalid value \"3153600001s\": it must be at most 100 years \
-                 (3153600000 seconds)"
+                "{setting} has an invalid value \"3155760001s\": it must be at most 100 years \
+                 (3155760000 seconds)"
             )
         );
     }
@@ -358,7 +428,7 @@ fn startup_rejects_largest_leeway() {
     assert_eq!(
         build_error(config).to_string(),
         "JWT_LEEWAY has an invalid value \"18446744073709551615s\": it must be at most \
-         100 years (3153600000 seconds)"
+         100 years (3155760000 seconds)"
     );
 }
 
@@ -976,6 +1046,65 @@ impl auth_jwt::RevocationStore for WaitingStore {
     ) -> Result<bool, auth_jwt::RevocationError> {
         self.0.revoke(key, ttl).await
     }
+}
+
+/// A revocation store whose checks take `delay`, as a slow network does.
+struct SlowStore {
+    inner: auth_jwt::MemoryRevocationStore,
+    delay: Duration,
+}
+
+#[async_trait]
+impl auth_jwt::RevocationStore for SlowStore {
+    async fn is_revoked(
+        &self,
+        keys: &[auth_jwt::RevocationKey],
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.is_revoked(keys).await
+    }
+
+    async fn revoke(
+        &self,
+        key: &auth_jwt::RevocationKey,
+        ttl: Duration,
+    ) -> Result<bool, auth_jwt::RevocationError> {
+        self.inner.revoke(key, ttl).await
+    }
+}
+
+/// A refresh token that expires while its session is checked must not be
+/// exchanged, because a store keeps no entry for an expired token and every
+/// such late request would count as the first use.
+#[tokio::test]
+async fn refresh_expiring_during_checks_is_rejected() {
+    let app = app_with(base_config());
+    let slow = SlowStore {
+        inner: auth_jwt::MemoryRevocationStore::new(),
+        delay: Duration::from_millis(600),
+    };
+    let jwt = Jwt::new(
+        app.auth.config(),
+        app.auth.users().clone(),
+        auth_jwt::Revocation::new(slow),
+    )
+    .unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let token = sign(&json!({
+        "token_type": "refresh",
+        "user_id": 1,
+        "exp": now + 0.3,
+        "jti": "late-refresh",
+        "fam": "late-session",
+    }));
+
+    let (first, second) = tokio::join!(jwt.refresh(&token), jwt.refresh(&token));
+
+    assert_invalid_token(first.unwrap_err(), "Token has expired");
+    assert_invalid_token(second.unwrap_err(), "Token has expired");
 }
 
 #[tokio::test]

@@ -16,6 +16,9 @@
 //! | `REDIS_KEY_PREFIX` | prefix of the revocation keys in Redis; requires `REDIS_URL` | `auth:revoked:` |
 //!
 //! Durations take a number of seconds (`3600`) or units (`15m`, `1h 30m`, `1d`).
+//! `auth-jwt` accepts life times of whole seconds, from `1s` to `100y`, where
+//! a year is 365.25 days, and a leeway of up to `100y`. It rejects `JWT_PUBLIC_KEY` next to an HMAC
+//! algorithm, which would ignore it.
 
 use std::fmt;
 use std::path::Path;
@@ -163,6 +166,12 @@ impl JwtConfig {
     /// Returns the allowed clock skew.
     pub fn clock_leeway(&self) -> Duration {
         self.leeway
+    }
+
+    /// Returns the life time of refresh tokens when it was set, or `None`
+    /// when it is derived from the access life time.
+    pub fn explicit_refresh_life_time(&self) -> Option<Duration> {
+        self.refresh_life_time
     }
 }
 
@@ -407,6 +416,10 @@ pub fn parse_duration(setting: &'static str, value: &str) -> Result<Duration, Co
 /// Variables already set in the environment win over the file. A missing
 /// file is not an error: the result is `Ok(false)`. A file that cannot be
 /// read or parsed is an error naming the file and line, never its contents.
+///
+/// In unquoted and double-quoted values, `dotenvy` 0.15 replaces `$` and the
+/// letters and digits after it with that variable, or with nothing when it
+/// is unset. A secret that contains `$` therefore needs single quotes.
 pub fn load_env() -> Result<bool, ConfigError> {
     load_env_file(".env")
 }
@@ -628,6 +641,28 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[test]
+    fn env_file_single_quotes_keep_dollar() {
+        let directory =
+            std::env::temp_dir().join(format!("auth-core-env-dollar-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join(".env");
+        std::fs::write(
+            &path,
+            "AUTH_CORE_TEST_QUOTED='key$AUTHCORETESTUNSET'\n\
+             AUTH_CORE_TEST_UNQUOTED=key$AUTHCORETESTUNSET\n",
+        )
+        .unwrap();
+
+        assert!(load_env_file(&path).unwrap());
+
+        assert_eq!(
+            std::env::var("AUTH_CORE_TEST_QUOTED").unwrap(),
+            "key$AUTHCORETESTUNSET"
+        );
+        assert_eq!(std::env::var("AUTH_CORE_TEST_UNQUOTED").unwrap(), "key");
     }
 
     #[test]

@@ -30,7 +30,10 @@ impl Keys {
         let (key_setting, key) = signing_key(config, algorithm.family())?;
 
         let (encoding, decoding) = match algorithm.family() {
-            AlgorithmFamily::Hmac => hmac_keys(algorithm, key_setting, key)?,
+            AlgorithmFamily::Hmac => {
+                reject_public_key(algorithm, jwt.public_key_pem())?;
+                hmac_keys(algorithm, key_setting, key)?
+            }
             family => asymmetric_keys(algorithm, family, key_setting, key, jwt.public_key_pem())?,
         };
 
@@ -94,6 +97,22 @@ fn min_hmac_key_length(algorithm: Algorithm) -> usize {
         Algorithm::HS512 => 64,
         _ => 32,
     }
+}
+
+/// Rejects a public key next to an HMAC algorithm, which would ignore it.
+/// Such a key usually means that `JWT_ALGORITHM` should name the key pair's algorithm.
+fn reject_public_key(algorithm: Algorithm, public_key: Option<&Secret>) -> Result<(), ConfigError> {
+    if public_key.is_none() {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidSecret {
+        setting: "JWT_PUBLIC_KEY",
+        reason: format!(
+            "it is set, but JWT_ALGORITHM is {algorithm:?}, which verifies tokens with the \
+             shared secret and uses no public key; unset JWT_PUBLIC_KEY, or set JWT_ALGORITHM \
+             to the algorithm of the key pair, such as RS256"
+        ),
+    })
 }
 
 fn hmac_keys(

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::__private::Outcome;
-use auth_core::{AnyUser, AuthConfig, AuthError, ConfigError, Setup, UserId, UserModel, Users};
+use auth_core::{
+    AnyUser, AuthConfig, AuthError, ConfigError, JwtConfig, Setup, UserId, UserModel, Users,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
@@ -25,11 +27,12 @@ const UNAVAILABLE: &str = "Authentication service is unavailable";
 /// Shortest time between two log lines about revocation store failures.
 const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Longest accepted life time or leeway: 100 years, the longest time the
-/// Redis store keeps a revocation. Far longer values break time
-/// arithmetic: from about 7,900 years on, `exp` passes year 9999 and every
-/// token is rejected, and near `u64::MAX` seconds logout panics.
-const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+/// Longest accepted life time or leeway: 100 years of 365.25 days, as
+/// `humantime` reads `100y`, and the longest time the Redis store keeps a
+/// revocation. Far longer values break time arithmetic: from about 7,900
+/// years on, `exp` passes year 9999 and every token is rejected, and near
+/// `u64::MAX` seconds logout panics.
+const MAX_DURATION: Duration = Duration::from_secs(36_525 * 24 * 60 * 60);
 
 /// An access token and a refresh token, as `login` and `refresh` return them.
 #[derive(Clone, PartialEq, Eq, Serialize)]
@@ -88,34 +91,7 @@ impl Jwt {
         revocation: Revocation,
     ) -> Result<Self, ConfigError> {
         let jwt = config.jwt_config();
-        for (setting, value) in [
-            ("JWT_LIFE_TIME", jwt.access_life_time()),
-            ("JWT_REFRESH_LIFE_TIME", jwt.refresh_token_life_time()),
-        ] {
-            if value.is_zero() {
-                return Err(ConfigError::Invalid {
-                    setting,
-                    value: "0".to_owned(),
-                    reason: "a token life time must be greater than zero".to_owned(),
-                });
-            }
-        }
-        for (setting, value) in [
-            ("JWT_LIFE_TIME", jwt.access_life_time()),
-            ("JWT_REFRESH_LIFE_TIME", jwt.refresh_token_life_time()),
-            ("JWT_LEEWAY", jwt.clock_leeway()),
-        ] {
-            if value > MAX_DURATION {
-                return Err(ConfigError::Invalid {
-                    setting,
-                    value: format!("{}s", value.as_secs()),
-                    reason: format!(
-                        "it must be at most 100 years ({} seconds)",
-                        MAX_DURATION.as_secs()
-                    ),
-                });
-            }
-        }
+        check_durations(jwt)?;
 
         let service = Self {
             inner: Arc::new(Inner {
@@ -213,7 +189,14 @@ impl Jwt {
             return Err(AuthError::invalid_token("User not found"));
         }
 
-        let first_use = self.revoke_token(refresh_token, &claims).await?;
+        // The checks above can outlast the token, and a store keeps no entry
+        // for an expired token, so two late requests would both count as first.
+        let remaining = self.remaining_life(&claims);
+        if remaining.is_zero() {
+            return Err(AuthError::invalid_token("Token has expired"));
+        }
+        let key = token_key(refresh_token, claims.id.as_deref());
+        let first_use = self.revoke(&key, remaining).await?;
         if !first_use {
             if let Some(family) = &claims.family {
                 self.revoke_family(family).await?;
@@ -324,16 +307,23 @@ impl Jwt {
         if token.len() > MAX_TOKEN_LENGTH {
             return Err(AuthError::invalid_token("Token is too large"));
         }
-        let fast = self.inner.keys.fast.as_ref();
-        let payload = match fast.and_then(|fast| fast.verify(token)) {
-            Some(payload) => payload?,
-            None => self.verify_general(token)?,
-        };
+        let payload = self.verify_signature(token)?;
         let payload = verify::decode_payload(payload, buffer)?;
 
         let claims = claims::parse(payload)?;
         self.check_times(&claims)?;
         Ok(claims)
+    }
+
+    /// Verifies the algorithm and the signature of `token`, on the fast HMAC
+    /// path when its header allows, and returns the payload segment, still
+    /// encoded.
+    fn verify_signature<'a>(&self, token: &'a str) -> Result<&'a str, AuthError> {
+        let fast = self.inner.keys.fast.as_ref();
+        match fast.and_then(|fast| fast.verify(token)) {
+            Some(payload) => payload,
+            None => self.verify_general(token),
+        }
     }
 
     /// Verifies with `jsonwebtoken` (asymmetric algorithms and unfamiliar
@@ -383,10 +373,16 @@ impl Jwt {
 
     /// Revokes one token until it can no longer be accepted: its `exp` plus the leeway.
     async fn revoke_token(&self, token: &str, claims: &Claims) -> Result<bool, AuthError> {
-        let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
-        let ttl = Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO);
+        let ttl = self.remaining_life(claims);
         self.revoke(&token_key(token, claims.id.as_deref()), ttl)
             .await
+    }
+
+    /// Returns how long a token can still be accepted: until its `exp`
+    /// plus the leeway, or zero once that has passed.
+    fn remaining_life(&self, claims: &Claims) -> Duration {
+        let remaining = claims.expires_at + self.inner.leeway.as_secs_f64() - now_seconds();
+        Duration::try_from_secs_f64(remaining.max(0.0)).unwrap_or(Duration::ZERO)
     }
 
     /// Revokes a login session for as long as any of its tokens can live.
@@ -482,8 +478,9 @@ impl Jwt {
         })
     }
 
-    /// Signs and verifies one token, so that a public key that does not
-    /// match the private key fails at startup instead of on every request.
+    /// Signs one token and checks its signature, so that a public key that
+    /// does not match the private key fails at startup instead of on every
+    /// request. It checks no claims or times, because they do not depend on the keys.
     fn check_key_pair(&self) -> Result<(), ConfigError> {
         let mismatch = || ConfigError::InvalidSecret {
             setting: "JWT_PUBLIC_KEY",
@@ -500,7 +497,9 @@ impl Jwt {
                 "startup",
             )
             .map_err(|_| mismatch())?;
-        self.verify(&token).map(|_| ()).map_err(|_| mismatch())
+        self.verify_signature(&token)
+            .map(|_| ())
+            .map_err(|_| mismatch())
     }
 
     /// Turns a `jsonwebtoken` error into a reason for the client.
@@ -532,6 +531,68 @@ impl Jwt {
         serde_json::from_slice::<AlgorithmOnly>(&json)
             .is_ok_and(|header| header.alg != format!("{:?}", self.inner.keys.algorithm))
     }
+}
+
+/// Checks the life times and the leeway, naming the setting that the
+/// user must change.
+fn check_durations(jwt: &JwtConfig) -> Result<(), ConfigError> {
+    let life_time = jwt.access_life_time();
+    check_life_time("JWT_LIFE_TIME", life_time)?;
+    match jwt.explicit_refresh_life_time() {
+        Some(refresh_life_time) => check_life_time("JWT_REFRESH_LIFE_TIME", refresh_life_time)?,
+        // The derived value is whole seconds when the access life time is,
+        // but twice a long access life time can pass the maximum.
+        None if jwt.refresh_token_life_time() > MAX_DURATION => {
+            return Err(ConfigError::Invalid {
+                setting: "JWT_LIFE_TIME",
+                value: format!("{life_time:?}"),
+                reason: format!(
+                    "JWT_REFRESH_LIFE_TIME is not set, so refresh tokens live twice as long, \
+                     which is over 100 years ({} seconds); lower JWT_LIFE_TIME or set \
+                     JWT_REFRESH_LIFE_TIME",
+                    MAX_DURATION.as_secs()
+                ),
+            });
+        }
+        None => {}
+    }
+    check_maximum("JWT_LEEWAY", jwt.clock_leeway())
+}
+
+/// Checks a token life time: `exp` is a whole number of seconds after
+/// `iat`, so a life time must be whole seconds, at least one.
+fn check_life_time(setting: &'static str, value: Duration) -> Result<(), ConfigError> {
+    if value.is_zero() {
+        return Err(ConfigError::Invalid {
+            setting,
+            value: "0".to_owned(),
+            reason: "a token life time must be greater than zero".to_owned(),
+        });
+    }
+    if value.subsec_nanos() != 0 {
+        return Err(ConfigError::Invalid {
+            setting,
+            value: format!("{value:?}"),
+            reason: "a token life time must be a whole number of seconds, because tokens \
+                     store exp in whole seconds; use a value such as 30s, 15m or 1d"
+                .to_owned(),
+        });
+    }
+    check_maximum(setting, value)
+}
+
+fn check_maximum(setting: &'static str, value: Duration) -> Result<(), ConfigError> {
+    if value <= MAX_DURATION {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        setting,
+        value: format!("{value:?}"),
+        reason: format!(
+            "it must be at most 100 years ({} seconds)",
+            MAX_DURATION.as_secs()
+        ),
+    })
 }
 
 /// A verified access token, reduced to what the stores need.

@@ -4,8 +4,12 @@ use auth_core::Registered;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::app::api_key::ApiKeyAuthentication;
-use crate::support::{TestServer, assert_error, assert_invalid_token, config};
+use axum::response::IntoResponse as _;
+
+use crate::app::api_key::{self, ApiKeyAuthentication};
+use crate::support::{
+    TestServer, assert_error, assert_invalid_token, config, invalid_token_challenge,
+};
 
 /// Sends `GET path` with `X-API-Key: key`.
 async fn get_with_key(server: &TestServer, path: &str, key: &str) -> reqwest::Response {
@@ -168,6 +172,32 @@ async fn api_key_stops_working_when_user_is_deleted() {
 
     let response = get_with_key(&server, "/api-key/me", &key).await;
     assert_invalid_token(response, "API key is invalid").await;
+}
+
+/// `POST /api-keys` authenticates the user, then inserts the key. A `DELETE
+/// /me` that lands between the two must not turn into a 500.
+#[tokio::test]
+async fn api_key_for_deleted_user_is_unauthorized() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let deleted = server
+        .send_with_token(Method::DELETE, "/me", &tokens.access)
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let pool = server.open_database().await;
+
+    let error = api_key::create(&pool, 1).await.unwrap_err();
+
+    let response = error.into_response();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        invalid_token_challenge("User not found")
+    );
+    let body = axum::body::to_bytes(response.into_body(), 1024)
+        .await
+        .unwrap();
+    assert_eq!(&body[..], br#"{"detail":"User not found"}"#);
 }
 
 #[tokio::test]

@@ -136,6 +136,23 @@ async fn start_hides_database_password() {
 }
 
 #[tokio::test]
+async fn start_names_sqlite_for_other_database_url() {
+    let url = "postgres://app:hunter2-database@127.0.0.1:1/app";
+    let options = app::Options::new(loopback(), url, config());
+
+    let Err(error) = app::start(options).await else {
+        panic!("the server started on a PostgreSQL URL");
+    };
+
+    assert_eq!(
+        error.to_string(),
+        "could not open the database postgres://<credentials>@127.0.0.1:1/app: error with \
+         configuration: this server keeps users in SQLite, so the URL must start with sqlite:, \
+         such as sqlite:auth-server.db; check DATABASE_URL"
+    );
+}
+
+#[tokio::test]
 async fn two_servers_run_side_by_side() {
     let first = TestServer::start().await;
     let second = TestServer::start().await;

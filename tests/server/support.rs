@@ -2,11 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use auth_core::AuthConfig;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use sqlx::sqlite::SqliteConnectOptions;
 use tempfile::TempDir;
 
 use crate::app;
@@ -103,6 +105,15 @@ impl TestServer {
         let mut restarted = Self::start_on(&database, config).await;
         restarted.dir = dir;
         restarted
+    }
+
+    /// Opens a second connection pool on this server's database, as another
+    /// process would open it.
+    pub async fn open_database(&self) -> sqlx::SqlitePool {
+        let options = SqliteConnectOptions::from_str(&database_url(&self.database))
+            .unwrap()
+            .foreign_keys(true);
+        sqlx::SqlitePool::connect_with(options).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

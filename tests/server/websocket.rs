@@ -1,8 +1,10 @@
 //! `/ws`: authenticated by the `authorization` query parameter.
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error, Message};
@@ -57,6 +59,45 @@ async fn ws_sends_user_then_echoes() {
     }
 
     socket.close(None).await.unwrap();
+}
+
+/// Largest WebSocket message the server reads: its body limit, 16 KiB.
+const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+#[tokio::test]
+async fn ws_echoes_message_at_size_limit() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let (mut socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    let _greeting = socket.next().await;
+    let largest = "a".repeat(MAX_MESSAGE_BYTES);
+
+    socket.send(Message::text(largest.as_str())).await.unwrap();
+
+    let Some(Ok(Message::Text(echo))) = socket.next().await else {
+        panic!("expected the echo of a message at the limit");
+    };
+    assert_eq!(echo.len(), MAX_MESSAGE_BYTES);
+}
+
+#[tokio::test]
+async fn ws_closes_on_message_over_size_limit() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let (mut socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    let _greeting = socket.next().await;
+    let oversized = "a".repeat(MAX_MESSAGE_BYTES + 1);
+
+    socket
+        .send(Message::text(oversized.as_str()))
+        .await
+        .unwrap();
+
+    let next = socket.next().await;
+    assert!(
+        !matches!(next, Some(Ok(Message::Text(_)))),
+        "the server echoed a message over its limit"
+    );
 }
 
 #[tokio::test]
@@ -172,6 +213,110 @@ async fn ws_without_upgrade_is_rejected() {
     assert_eq!(
         body,
         json!({ "detail": "This route only accepts WebSocket upgrade requests" })
+    );
+}
+
+/// Sends an authenticated handshake for `/ws` with `method` and the
+/// `Sec-WebSocket-*` headers in `headers`.
+async fn handshake(server: &TestServer, method: Method, headers: &[(&str, &str)]) -> Response {
+    let tokens = server.sign_up("alice").await;
+    let url = format!(
+        "{}?authorization=Bearer%20{}",
+        server.url("/ws"),
+        tokens.access
+    );
+    let mut request = server
+        .client
+        .request(method, url)
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+const KEY: (&str, &str) = ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+
+#[tokio::test]
+async fn ws_unsupported_version_names_version() {
+    let server = TestServer::start().await;
+
+    let response = handshake(
+        &server,
+        Method::GET,
+        &[KEY, ("sec-websocket-version", "12")],
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.headers()["sec-websocket-version"], "13");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({ "detail": "WebSocket version is not supported; send Sec-WebSocket-Version: 13" })
+    );
+}
+
+#[tokio::test]
+async fn ws_missing_key_is_named() {
+    let server = TestServer::start().await;
+
+    let response = handshake(&server, Method::GET, &[("sec-websocket-version", "13")]).await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "detail": "Sec-WebSocket-Key header is missing; send it with the WebSocket handshake"
+        })
+    );
+}
+
+#[tokio::test]
+async fn ws_head_handshake_lists_allowed_method() {
+    let server = TestServer::start().await;
+
+    let response = handshake(
+        &server,
+        Method::HEAD,
+        &[KEY, ("sec-websocket-version", "13")],
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "GET");
+}
+
+#[tokio::test]
+async fn ws_http10_handshake_requires_upgrade() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let head = format!(
+        "GET /ws?authorization=Bearer%20{} HTTP/1.0\r\nConnection: Upgrade\r\n\
+         Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        tokens.access
+    );
+
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    assert_eq!(lines.next(), Some("HTTP/1.0 426 Upgrade Required"));
+    assert!(
+        lines.any(|line| line.eq_ignore_ascii_case("upgrade: websocket")),
+        "{head}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(body).unwrap(),
+        json!({
+            "detail": "This connection cannot be upgraded to a WebSocket; connect over HTTP/1.1"
+        })
     );
 }
 

@@ -9,10 +9,10 @@ use redis::{Cmd, ConnectionAddr, FromRedisValue};
 
 use super::{RevocationError, RevocationKey, RevocationStore};
 
-/// Maximum time to live given to a key, 100 years in milliseconds, because
-/// Redis rejects a `PX` whose deadline overflows its clock. A token that
-/// lives longer stays revoked for 100 years only.
-const MAX_TTL_MILLIS: u64 = 100 * 365 * 24 * 60 * 60 * 1000;
+/// Maximum time to live given to a key, 100 years of 365.25 days in
+/// milliseconds, because Redis rejects a `PX` whose deadline overflows its
+/// clock. A token that lives longer stays revoked for 100 years only.
+const MAX_TTL_MILLIS: u64 = 36_525 * 24 * 60 * 60 * 1000;
 
 /// Revocation store in Redis, for applications that run several server
 /// instances: a token revoked through one instance is refused by all.

@@ -31,6 +31,9 @@ const SECRET_LENGTH: usize = 43;
 
 /// Creates a key for the user and returns it. Only the SHA-256 of its secret
 /// is stored, so the key cannot be shown again.
+///
+/// Fails with 401 `User not found` when no user has `user_id`, such as when
+/// a request deleted the user after another one authenticated it.
 pub async fn create(pool: &SqlitePool, user_id: i64) -> Result<String, ApiError> {
     let mut bytes = [0_u8; SECRET_BYTES];
     getrandom::fill(&mut bytes)
@@ -45,7 +48,13 @@ pub async fn create(pool: &SqlitePool, user_id: i64) -> Result<String, ApiError>
     .bind(Sha256::digest(secret.as_bytes()).as_slice())
     .bind(user::now_rfc3339())
     .fetch_one(pool)
-    .await?;
+    .await
+    .map_err(|error| match error {
+        sqlx::Error::Database(error) if error.is_foreign_key_violation() => {
+            AuthError::invalid_token("User not found").into()
+        }
+        error => ApiError::from(error),
+    })?;
 
     Ok(format!("{PREFIX}{id}_{secret}"))
 }

@@ -34,6 +34,13 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StartError> {
         url: without_credentials(url),
         source,
     };
+    // sqlx reads any URL without the `sqlite:` scheme as a file name, so a
+    // PostgreSQL URL would fail with "unable to open database file".
+    if url.contains("://") && !url.starts_with("sqlite:") {
+        let reason = "this server keeps users in SQLite, so the URL must start with sqlite:, \
+                      such as sqlite:auth-server.db";
+        return Err(failed(sqlx::Error::Configuration(reason.into())));
+    }
     let options = SqliteConnectOptions::from_str(url)
         .map_err(failed)?
         .create_if_missing(true)

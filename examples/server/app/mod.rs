@@ -44,7 +44,8 @@ pub const DEFAULT_AUTHENTICATION: &str = "auth_jwt::JwtAuthentication";
 /// Authenticator of `/ws` when `WS_AUTHENTICATION` is unset.
 pub const DEFAULT_WS_AUTHENTICATION: &str = "auth_jwt::QueryParamJwtAuthentication";
 
-/// Largest accepted request body. The JSON bodies here are under 2 KiB.
+/// Largest accepted request body and WebSocket message. The JSON bodies
+/// here are under 2 KiB.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Default time a client has to send a request head, and then its body.

@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::api_key::{self, ApiKeyAuthentication};
 use super::error::{ApiError, BodyShape, JsonBody};
 use super::user::{self, Profile, User};
+use super::{AppState, MAX_BODY_BYTES};
 
 /// Longest accepted username, as in Django, whose user model Panther follows.
 const MAX_USERNAME_CHARS: usize = 150;
@@ -207,13 +207,53 @@ pub async fn ws(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| echo(socket, user)),
-        Err(rejection) => ApiError::Body {
-            status: rejection.status(),
-            detail: "This route only accepts WebSocket upgrade requests".into(),
-        }
-        .into_response(),
+        // The library's default of 64 MiB per message would let any user
+        // who registers hold that much memory per open socket.
+        Ok(upgrade) => upgrade
+            .max_message_size(MAX_BODY_BYTES)
+            .max_frame_size(MAX_BODY_BYTES)
+            .on_upgrade(move |socket| echo(socket, user)),
+        Err(rejection) => handshake_rejection(&rejection),
     }
+}
+
+/// Builds the response to an authenticated request for `/ws` that is not a
+/// usable WebSocket handshake, with the reason and the header its status
+/// requires. RFC 9110 requires `Allow` on 405 and `Upgrade` on 426, and RFC
+/// 6455 section 4.4 requires `Sec-WebSocket-Version` on a version mismatch.
+fn handshake_rejection(rejection: &WebSocketUpgradeRejection) -> Response {
+    let (detail, required_header) = match rejection {
+        WebSocketUpgradeRejection::MethodNotGet(_)
+        | WebSocketUpgradeRejection::MethodNotConnect(_) => (
+            "A WebSocket handshake must use the GET method",
+            Some((header::ALLOW, "GET")),
+        ),
+        WebSocketUpgradeRejection::InvalidWebSocketVersionHeader(_) => (
+            "WebSocket version is not supported; send Sec-WebSocket-Version: 13",
+            Some((header::SEC_WEBSOCKET_VERSION, "13")),
+        ),
+        WebSocketUpgradeRejection::WebSocketKeyHeaderMissing(_) => (
+            "Sec-WebSocket-Key header is missing; send it with the WebSocket handshake",
+            None,
+        ),
+        WebSocketUpgradeRejection::ConnectionNotUpgradable(_) => (
+            "This connection cannot be upgraded to a WebSocket; connect over HTTP/1.1",
+            Some((header::UPGRADE, "websocket")),
+        ),
+        _ => ("This route only accepts WebSocket upgrade requests", None),
+    };
+
+    let mut response = ApiError::Body {
+        status: rejection.status(),
+        detail: detail.into(),
+    }
+    .into_response();
+    if let Some((name, value)) = required_header {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 async fn echo(mut socket: WebSocket, user: User) {
@@ -233,11 +273,16 @@ async fn echo(mut socket: WebSocket, user: User) {
     }
 
     // The WebSocket library replies to pings. Binary messages are ignored.
-    while let Some(Ok(message)) = socket.recv().await {
-        let text = match message {
-            Message::Text(text) => text,
-            Message::Close(_) => break,
-            _ => continue,
+    while let Some(received) = socket.recv().await {
+        let text = match received {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(error) => {
+                // A message over MAX_BODY_BYTES ends the connection here.
+                tracing::info!(user_id = user.id, %error, "WebSocket receive failed");
+                break;
+            }
         };
         if socket.send(Message::Text(text)).await.is_err() {
             break;
