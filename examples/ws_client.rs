@@ -50,7 +50,9 @@ async fn main() -> ExitCode {
 
 async fn run(url: &str, token: &str, messages: &[String]) -> Result<(), String> {
     // Tokens are base64url and dots, which need no percent-encoding.
-    let request = format!("{url}?authorization=Bearer%20{token}");
+    // A URL that has a query already gets the token as one more parameter.
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let request = format!("{url}{separator}authorization=Bearer%20{token}");
     let (mut socket, _response) = connect_async(request)
         .await
         .map_err(|error| describe(url, error))?;

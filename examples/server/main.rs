@@ -102,20 +102,55 @@ async fn serve(addr: Option<SocketAddr>) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     tracing::info!("listening on http://{}", server.addr());
 
-    let stopped = server
-        .run_until(async {
-            match tokio::signal::ctrl_c().await {
-                Ok(()) => tracing::info!("Ctrl-C received, stopping"),
-                Err(error) => {
-                    tracing::warn!(%error, "Ctrl-C cannot be handled; stop the server with a signal");
-                    std::future::pending::<()>().await;
-                }
-            }
-        })
-        .await;
+    // A second signal during the graceful stop ends the process at once.
+    let stopped = tokio::select! {
+        stopped = server.run_until(async {
+            let signal = stop_signal().await;
+            tracing::info!("{signal} received, stopping");
+        }) => stopped,
+        () = async {
+            stop_signal().await;
+            stop_signal().await;
+        } => {
+            tracing::warn!("second stop signal received, exiting without waiting for open requests");
+            return Ok(());
+        }
+    };
     stopped.map_err(|error| format!("the server failed: {error}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits for the first Ctrl-C (SIGINT) or, on Unix, SIGTERM, which
+/// container runtimes and service managers send to stop a process, and
+/// returns its name.
+async fn stop_signal() -> &'static str {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "failed to listen for Ctrl-C; stop the server with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "failed to listen for SIGTERM; stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = interrupt => "Ctrl-C",
+        () = terminate => "SIGTERM",
+    }
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String> {

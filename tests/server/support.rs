@@ -79,8 +79,6 @@ impl TestServer {
     }
 
     /// Stops the server, waiting for open requests to finish.
-    // Only the security suite's load test stops a server this way.
-    #[allow(dead_code)]
     pub async fn stop(self) -> std::io::Result<()> {
         self.server.stop().await
     }

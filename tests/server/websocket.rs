@@ -7,6 +7,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
 use crate::support::{TestServer, config, invalid_token_challenge};
@@ -338,4 +339,23 @@ async fn ws_authentication_setting_can_select_header() {
     };
     let greeting: Value = serde_json::from_str(&greeting).unwrap();
     assert_eq!(greeting["user"]["username"], "alice");
+}
+
+#[tokio::test]
+async fn ws_closes_when_server_stops() {
+    let server = TestServer::start().await;
+    let tokens = server.sign_up("alice").await;
+    let (mut socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    let Some(Ok(Message::Text(_greeting))) = socket.next().await else {
+        panic!("expected the user as the first message");
+    };
+
+    let stopping = tokio::spawn(server.stop());
+
+    let Some(Ok(Message::Close(Some(frame)))) = socket.next().await else {
+        panic!("expected a close frame when the server stops");
+    };
+    assert_eq!(frame.code, CloseCode::Away);
+    assert_eq!(frame.reason.as_str(), "Server is stopping");
+    stopping.await.unwrap().unwrap();
 }

@@ -25,7 +25,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sqlx::sqlite::SqlitePool;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use user::User;
@@ -158,6 +158,8 @@ pub struct AppState {
     jwt: Jwt,
     passwords: Passwords,
     read_timeout: Duration,
+    /// Becomes true when the server stops, so open WebSockets close.
+    stopping: watch::Receiver<bool>,
 }
 
 /// Opens the database, builds the authenticators, binds the address and
@@ -184,11 +186,13 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
         "authentication ready"
     );
 
+    let (stop_sender, stopping) = watch::channel(false);
     let state = AppState {
         pool,
         jwt,
         passwords: Passwords::new().await?,
         read_timeout: options.read_timeout,
+        stopping,
     };
     let router = router(state, &auth);
 
@@ -209,7 +213,7 @@ pub async fn start(options: Options) -> Result<Server, StartError> {
             // A dropped sender stops the server too.
             let _ = stopped.await;
         };
-        serve::serve(listener, router, options.read_timeout, stop).await
+        serve::serve(listener, router, options.read_timeout, stop_sender, stop).await
     });
     Ok(Server {
         addr,

@@ -5,10 +5,11 @@ use auth_jwt::{TokenPair, token_from_header};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use super::api_key::{self, ApiKeyAuthentication};
 use super::error::{ApiError, BodyShape, JsonBody};
@@ -118,7 +119,11 @@ pub async fn login(
         return Err(ApiError::WrongCredentials);
     };
 
-    user::record_login(&state.pool, user.id).await?;
+    // A user deleted while its password was checked gets the response of an
+    // unknown username, not tokens that fail with "User not found".
+    if !user::record_login(&state.pool, user.id).await? {
+        return Err(ApiError::WrongCredentials);
+    }
     let tokens = state.jwt.login(&user)?;
     tracing::info!(user_id = user.id, "user logged in");
     Ok(TokenResponse(tokens))
@@ -203,6 +208,7 @@ pub async fn api_key_me(user: User) -> Json<Profile> {
 /// echoes every text message.
 #[protected(ws)]
 pub async fn ws(
+    State(state): State<AppState>,
     user: User,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -212,7 +218,7 @@ pub async fn ws(
         Ok(upgrade) => upgrade
             .max_message_size(MAX_BODY_BYTES)
             .max_frame_size(MAX_BODY_BYTES)
-            .on_upgrade(move |socket| echo(socket, user)),
+            .on_upgrade(move |socket| echo(socket, user, state.stopping)),
         Err(rejection) => handshake_rejection(&rejection),
     }
 }
@@ -256,7 +262,7 @@ fn handshake_rejection(rejection: &WebSocketUpgradeRejection) -> Response {
     response
 }
 
-async fn echo(mut socket: WebSocket, user: User) {
+async fn echo(mut socket: WebSocket, user: User, mut stopping: watch::Receiver<bool>) {
     tracing::info!(user_id = user.id, "WebSocket opened");
     let greeting = CurrentUser {
         user: Some(Profile::from(&user)),
@@ -273,7 +279,22 @@ async fn echo(mut socket: WebSocket, user: User) {
     }
 
     // The WebSocket library replies to pings. Binary messages are ignored.
-    while let Some(received) = socket.recv().await {
+    loop {
+        let received = tokio::select! {
+            received = socket.recv() => received,
+            () = stopped(&mut stopping) => {
+                let close = CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "Server is stopping".into(),
+                };
+                let _ = socket.send(Message::Close(Some(close))).await;
+                tracing::info!(user_id = user.id, "WebSocket closed because the server is stopping");
+                return;
+            }
+        };
+        let Some(received) = received else {
+            break;
+        };
         let text = match received {
             Ok(Message::Text(text)) => text,
             Ok(Message::Close(_)) => break,
@@ -289,6 +310,13 @@ async fn echo(mut socket: WebSocket, user: User) {
         }
     }
     tracing::info!(user_id = user.id, "WebSocket closed");
+}
+
+/// Completes when the server starts stopping, or has gone.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone, which is a stop too. The guard that
+    // `wait_for` returns is not `Send`, so it must not outlive this call.
+    let _ = stopping.wait_for(|stopping| *stopping).await;
 }
 
 /// Fallback for paths that no route serves.

@@ -16,7 +16,9 @@ use tokio::sync::watch;
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 
 /// Serves `router` on `listener` until `stop` completes, then stops
-/// accepting and waits for open connections to finish their requests.
+/// accepting, sets `stopping` to true and waits until every receiver of
+/// `stopping` is dropped: connections after their current request, and
+/// WebSockets after their close frame.
 ///
 /// A connection that takes longer than `read_timeout` to send a request
 /// head, or to send the next one while kept alive, is closed, so slow
@@ -26,14 +28,12 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     read_timeout: Duration,
+    stopping: watch::Sender<bool>,
     stop: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(read_timeout);
-    // Each connection task owns a receiver. `send` asks the tasks to finish
-    // their requests, and `closed` completes when the last one has ended.
-    let (stopping, stop_requested) = watch::channel(false);
     let mut stop = std::pin::pin!(stop);
 
     loop {
@@ -53,7 +53,7 @@ pub async fn serve(
         let connection = http
             .serve_connection(TokioIo::new(stream), service)
             .with_upgrades();
-        let mut stop_requested = stop_requested.clone();
+        let mut stop_requested = stopping.subscribe();
         tokio::spawn(async move {
             let mut connection = std::pin::pin!(connection);
             let result = tokio::select! {
@@ -72,9 +72,9 @@ pub async fn serve(
     }
 
     drop(listener);
-    drop(stop_requested);
-    // `send` fails only when no connection is left to notify.
-    let _ = stopping.send(true);
+    // The router's state contains a receiver too.
+    drop(router);
+    stopping.send_replace(true);
     stopping.closed().await;
     Ok(())
 }

@@ -119,14 +119,15 @@ pub async fn find_by_username(
     row.as_ref().map(from_row).transpose()
 }
 
-/// Sets `last_login` to now, as a successful login does.
-pub async fn record_login(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_login = ? WHERE id = ?")
+/// Sets `last_login` to now, as a successful login does. Returns false when
+/// no user has `id`, such as when a request deleted it during the login.
+pub async fn record_login(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE users SET last_login = ? WHERE id = ?")
         .bind(now_rfc3339())
         .bind(id)
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(result.rows_affected() > 0)
 }
 
 /// Deletes a user and, through the foreign key, its API keys. Returns
