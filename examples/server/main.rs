@@ -65,13 +65,24 @@ async fn main() -> ExitCode {
 
     // `.env` is read before logging starts, so that it can set RUST_LOG.
     let env_file = auth_core::load_env();
+    // An unset or empty RUST_LOG means info, and an invalid one gets a warning.
+    let (filter, filter_error) = match std::env::var(EnvFilter::DEFAULT_ENV) {
+        Ok(directives) if !directives.trim().is_empty() => match EnvFilter::try_new(&directives) {
+            Ok(filter) => (filter, None),
+            Err(error) => (EnvFilter::new("info"), Some(error.to_string())),
+        },
+        Ok(_) => (EnvFilter::new("info"), None),
+        Err(std::env::VarError::NotPresent) => (EnvFilter::new("info"), None),
+        Err(error) => (EnvFilter::new("info"), Some(error.to_string())),
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    if let Some(error) = filter_error {
+        tracing::warn!(%error, "RUST_LOG is invalid, so logging uses the level info; fix RUST_LOG, such as RUST_LOG=debug");
+    }
 
     let result = match env_file {
         Ok(_) => serve(addr).await,
