@@ -30,17 +30,26 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        find_auth(parts)
-            .cloned()
-            .map_err(IntoResponse::into_response)
+        find_auth(parts).cloned()
     }
 }
 
-fn find_auth(parts: &Parts) -> Result<&Auth, AuthError> {
+/// Returns the `Auth` that [`Auth::layer`] added to the request, or a
+/// logged 500 response when the router lacks the layer.
+fn find_auth(parts: &Parts) -> Result<&Auth, Response> {
     parts.extensions.get::<Auth>().ok_or_else(|| {
-        AuthError::internal(
+        let error = AuthError::internal(
             "no Auth in the request extensions: add `.layer(auth.layer())` to the router",
-        )
+        );
+        tracing::error!(
+            target: "auth",
+            method = parts.method.as_str(),
+            path = parts.uri.path(),
+            status = error.status().as_u16(),
+            reason = error.reason(),
+            "request rejected"
+        );
+        error.into_response()
     })
 }
 
@@ -63,10 +72,7 @@ where
         _state: &State,
     ) -> Result<Self, Self::Rejection> {
         let parts: &Parts = parts;
-        let auth = find_auth(parts).map_err(|error| {
-            tracing::error!(target: "auth", path = parts.uri.path(), reason = error.reason(), "request rejected");
-            error.into_response()
-        })?;
+        let auth = find_auth(parts)?;
 
         match auth.authenticate_slot::<P>(S::SLOT, parts).await {
             Ok(user) => Ok(Protected(user, PhantomData)),
