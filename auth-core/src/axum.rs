@@ -30,13 +30,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        find_auth(parts).cloned()
+        find_auth(parts)
+            .cloned()
+            .map_err(IntoResponse::into_response)
     }
 }
 
 /// Returns the `Auth` that [`Auth::layer`] added to the request, or a
-/// logged 500 response when the router lacks the layer.
-fn find_auth(parts: &Parts) -> Result<&Auth, Response> {
+/// logged internal error when the router lacks the layer.
+fn find_auth(parts: &Parts) -> Result<&Auth, AuthError> {
     parts.extensions.get::<Auth>().ok_or_else(|| {
         let error = AuthError::internal(
             "no Auth in the request extensions: add `.layer(auth.layer())` to the router",
@@ -49,7 +51,7 @@ fn find_auth(parts: &Parts) -> Result<&Auth, Response> {
             reason = error.reason(),
             "request rejected"
         );
-        error.into_response()
+        error
     })
 }
 
@@ -72,7 +74,7 @@ where
         _state: &State,
     ) -> Result<Self, Self::Rejection> {
         let parts: &Parts = parts;
-        let auth = find_auth(parts)?;
+        let auth = find_auth(parts).map_err(IntoResponse::into_response)?;
 
         match auth.authenticate_slot::<P>(S::SLOT, parts).await {
             Ok(user) => Ok(Protected(user, PhantomData)),
