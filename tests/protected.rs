@@ -29,6 +29,11 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 use tower::ServiceExt;
 
+#[path = "server/log_capture.rs"]
+mod log_capture;
+
+use log_capture::Captured;
+
 /// The application's user model.
 #[derive(Clone, Debug)]
 pub struct User {
@@ -462,6 +467,50 @@ async fn router_without_auth_layer_fails_closed() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(challenge.is_none());
     assert_eq!(body, r#"{"detail":"Internal server error"}"#);
+}
+
+#[tokio::test]
+async fn missing_layer_logged_for_protected() {
+    let captured = Captured::default();
+    let _log = captured.install();
+    let router = Router::new().route("/greeting", get(greeting));
+
+    let (status, _, _) = send(router, get_request("/greeting?user=1", &[])).await;
+
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let log = captured.text();
+    assert!(
+        log.contains(
+            r#"ERROR auth: request rejected method="GET" path="/greeting" status=500 reason="no Auth in the request extensions: add `.layer(auth.layer())` to the router""#
+        ),
+        "{log}"
+    );
+}
+
+/// A login route that takes `Auth` itself, as `Jwt::from_auth` needs.
+async fn login_route(auth: Auth) -> String {
+    format!("{:?}", auth.authentication_name())
+}
+
+#[tokio::test]
+async fn missing_layer_logged_for_auth_extractor() {
+    let captured = Captured::default();
+    let _log = captured.install();
+    let router = Router::new().route("/login", post(login_route));
+    let request = Request::post("/login").body(Body::empty()).unwrap();
+
+    let (status, challenge, body) = send(router, request).await;
+
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(challenge.is_none());
+    assert_eq!(body, r#"{"detail":"Internal server error"}"#);
+    let log = captured.text();
+    assert!(
+        log.contains(
+            r#"ERROR auth: request rejected method="POST" path="/login" status=500 reason="no Auth in the request extensions: add `.layer(auth.layer())` to the router""#
+        ),
+        "{log}"
+    );
 }
 
 #[tokio::test]

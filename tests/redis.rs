@@ -493,6 +493,67 @@ async fn wrong_redis_password_stops_startup() {
 }
 
 #[tokio::test]
+async fn missing_redis_password_stops_startup() {
+    let server = RedisServer::start_with_password("right-password");
+    let port = server.port();
+    let config = base_config().redis(RedisConfig::new(server.url()));
+
+    let error = Revocation::from_config(&config).await.unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            ConfigError::InvalidSecret {
+                setting: "REDIS_URL",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "REDIS_URL is invalid: Redis at redis://127.0.0.1:{port}/0 rejected EXISTS: \
+             \"NOAUTH\": Authentication required.; the server requires a password; add it \
+             to REDIS_URL, as in redis://:password@host:port/db"
+        )
+    );
+}
+
+#[tokio::test]
+async fn redis_user_without_set_stops_startup() {
+    let server = RedisServer::start();
+    let port = server.port();
+    let mut admin = server.client().await;
+    // The user may connect and run EXISTS, but not SET.
+    let () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("reader")
+        .arg("on")
+        .arg(">reader-password")
+        .arg("~*")
+        .arg("+@connection")
+        .arg("+exists")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let url = format!("redis://reader:reader-password@127.0.0.1:{port}/0");
+    let config = base_config().redis(RedisConfig::new(url));
+
+    let error = Revocation::from_config(&config).await.unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "REDIS_URL is invalid: Redis at redis://127.0.0.1:{port}/0 rejected SET: NoPerm: \
+             this user has no permissions to run the 'set' command; grant the Redis user of \
+             REDIS_URL the commands EXISTS and SET on keys that start with the key prefix, or \
+             use another user"
+        )
+    );
+}
+
+#[tokio::test]
 async fn invalid_redis_url_stops_startup() {
     let config = base_config().redis(RedisConfig::new("redis//:hunter2@127.0.0.1:6379"));
 

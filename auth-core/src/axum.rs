@@ -36,11 +36,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
+/// Returns the `Auth` that [`Auth::layer`] added to the request, or a
+/// logged internal error when the router lacks the layer.
 fn find_auth(parts: &Parts) -> Result<&Auth, AuthError> {
     parts.extensions.get::<Auth>().ok_or_else(|| {
-        AuthError::internal(
+        let error = AuthError::internal(
             "no Auth in the request extensions: add `.layer(auth.layer())` to the router",
-        )
+        );
+        tracing::error!(
+            target: "auth",
+            method = parts.method.as_str(),
+            path = parts.uri.path(),
+            status = error.status().as_u16(),
+            reason = error.reason(),
+            "request rejected"
+        );
+        error
     })
 }
 
@@ -63,10 +74,7 @@ where
         _state: &State,
     ) -> Result<Self, Self::Rejection> {
         let parts: &Parts = parts;
-        let auth = find_auth(parts).map_err(|error| {
-            tracing::error!(target: "auth", path = parts.uri.path(), reason = error.reason(), "request rejected");
-            error.into_response()
-        })?;
+        let auth = find_auth(parts).map_err(IntoResponse::into_response)?;
 
         match auth.authenticate_slot::<P>(S::SLOT, parts).await {
             Ok(user) => Ok(Protected(user, PhantomData)),

@@ -249,6 +249,17 @@ impl Revocation {
                     redis_store::connect_advice(&source, "REDIS_URL")
                 ),
             },
+            RedisStoreError::Rejected {
+                command,
+                address,
+                source,
+            } => ConfigError::InvalidSecret {
+                setting: "REDIS_URL",
+                reason: format!(
+                    "Redis at {address} rejected {command}: {source}; {}",
+                    redis_store::rejection_advice(&source, "REDIS_URL")
+                ),
+            },
             _ => ConfigError::Unreachable {
                 setting: "REDIS_URL",
                 reason: error.to_string(),

@@ -1,5 +1,7 @@
 //! `/ws`: authenticated by the `authorization` query parameter.
 
+use std::time::Duration;
+
 use futures_util::{SinkExt as _, StreamExt as _};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -358,4 +360,32 @@ async fn ws_closes_when_server_stops() {
     assert_eq!(frame.code, CloseCode::Away);
     assert_eq!(frame.reason.as_str(), "Server is stopping");
     stopping.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn ws_unread_socket_does_not_hold_stop() {
+    let server = TestServer::start_with_read_timeout(Duration::from_secs(1)).await;
+    let tokens = server.sign_up("alice").await;
+    let (socket, _) = connect_async(server.ws_url(&tokens.access)).await.unwrap();
+    // The client sends messages and reads no echo, until every buffer between
+    // the two ends is full and the server waits to send.
+    let (mut sender, _receiver) = socket.split();
+    let message = "x".repeat(16 * 1000);
+    let mut blocked = false;
+    for _ in 0..10_000 {
+        let send = sender.send(Message::Text(message.clone().into()));
+        if tokio::time::timeout(Duration::from_secs(2), send)
+            .await
+            .is_err()
+        {
+            blocked = true;
+            break;
+        }
+    }
+    assert!(blocked, "the server kept reading without sending echoes");
+
+    let stopped = tokio::time::timeout(Duration::from_secs(20), server.stop()).await;
+
+    let result = stopped.expect("the stop waited for a client that does not read");
+    result.unwrap();
 }

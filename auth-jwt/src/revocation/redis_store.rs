@@ -120,6 +120,22 @@ pub enum RedisStoreError {
         source: redis::RedisError,
     },
 
+    /// The server rejected a command of the store at startup, such as for a
+    /// missing password, an ACL or a read-only replica.
+    #[error(
+        "Redis at {address} rejected {command}: {source}; {}",
+        rejection_advice(source, "the URL")
+    )]
+    Rejected {
+        /// The command's name.
+        command: &'static str,
+        /// The server, without credentials.
+        address: String,
+        /// The server's error.
+        #[source]
+        source: redis::RedisError,
+    },
+
     /// A command failed, such as on a lost connection.
     #[error("Redis command {command} at {address} failed: {source}")]
     Command {
@@ -249,8 +265,9 @@ impl RedisRevocationStoreBuilder {
         self
     }
 
-    /// Connects, failing when the URL is invalid or the server cannot be
-    /// reached now, so that a wrong URL stops the startup.
+    /// Connects, failing when the URL is invalid, the server cannot be
+    /// reached now or it rejects the store's commands (a missing password,
+    /// an ACL, a read-only replica), so that a wrong URL stops the startup.
     ///
     /// Must run inside a Tokio runtime, which keeps the connection.
     pub async fn connect(self) -> Result<RedisRevocationStore, RedisStoreError> {
@@ -290,12 +307,51 @@ impl RedisRevocationStoreBuilder {
             }
         };
 
-        Ok(RedisRevocationStore {
+        let store = RedisRevocationStore {
             connection,
             key_prefix: self.key_prefix,
             deadline,
             address,
-        })
+        };
+        store.check_commands().await?;
+        Ok(store)
+    }
+}
+
+impl RedisRevocationStore {
+    /// Runs `EXISTS` and `SET`, the store's two commands, on a key of its
+    /// own. A connection to database 0 opens without the password that the
+    /// server requires and without ACL grants, so without this check such a
+    /// store would start and then fail every request with 503.
+    async fn check_commands(&self) -> Result<(), RedisStoreError> {
+        // Redis checks the password, the ACL and a replica's read-only mode
+        // before it runs a command, and `XX` writes nothing to a missing key.
+        // Revocation keys add `jti:`, `sha256:` or `fam:`, so none is this one.
+        let key = format!("{}startup-check", self.key_prefix);
+        let mut exists = redis::cmd("EXISTS");
+        exists.arg(&key);
+        let mut set = redis::cmd("SET");
+        set.arg(&key).arg(1).arg("XX").arg("PX").arg(1);
+
+        let rejected = |error| match error {
+            RedisStoreError::Command {
+                command,
+                address,
+                source,
+            } => RedisStoreError::Rejected {
+                command,
+                address,
+                source,
+            },
+            other => other,
+        };
+        self.query::<u64>("EXISTS", &exists, true)
+            .await
+            .map_err(rejected)?;
+        self.query::<Option<String>>("SET", &set, false)
+            .await
+            .map_err(rejected)?;
+        Ok(())
     }
 }
 
@@ -346,6 +402,25 @@ pub(super) fn connect_advice(error: &redis::RedisError, url_name: &str) -> Strin
         format!("correct the user name or password in {url_name}")
     } else {
         format!("start Redis there or correct {url_name}")
+    }
+}
+
+/// Returns what to do when the server that `url_name` names rejects a
+/// command at startup.
+pub(super) fn rejection_advice(error: &redis::RedisError, url_name: &str) -> String {
+    match error.code() {
+        Some("NOAUTH") => format!(
+            "the server requires a password; add it to {url_name}, as in \
+             redis://:password@host:port/db"
+        ),
+        Some("NOPERM") => format!(
+            "grant the Redis user of {url_name} the commands EXISTS and SET on keys that \
+             start with the key prefix, or use another user"
+        ),
+        Some("READONLY") => {
+            format!("the server is a read-only replica; point {url_name} at the primary")
+        }
+        _ => format!("point {url_name} at a Redis server that accepts EXISTS and SET"),
     }
 }
 

@@ -67,6 +67,7 @@ pub struct Options {
     pub revocation: Option<Revocation>,
     /// Time a client has to send a request head, and then separately its
     /// body. A slower client gets its connection closed, or 408 for a body.
+    /// At a stop, a WebSocket client has as long to take the close frame.
     pub read_timeout: Duration,
 }
 

@@ -1,5 +1,7 @@
 //! The route handlers.
 
+use std::time::Duration;
+
 use auth_core::{Auth, AuthError, protected};
 use auth_jwt::{TokenPair, token_from_header};
 use axum::Json;
@@ -218,7 +220,7 @@ pub async fn ws(
         Ok(upgrade) => upgrade
             .max_message_size(MAX_BODY_BYTES)
             .max_frame_size(MAX_BODY_BYTES)
-            .on_upgrade(move |socket| echo(socket, user, state.stopping)),
+            .on_upgrade(move |socket| echo(socket, user, state.stopping, state.read_timeout)),
         Err(rejection) => handshake_rejection(&rejection),
     }
 }
@@ -262,10 +264,43 @@ fn handshake_rejection(rejection: &WebSocketUpgradeRejection) -> Response {
     response
 }
 
-async fn echo(mut socket: WebSocket, user: User, mut stopping: watch::Receiver<bool>) {
+async fn echo(
+    mut socket: WebSocket,
+    user: User,
+    mut stopping: watch::Receiver<bool>,
+    close_timeout: Duration,
+) {
     tracing::info!(user_id = user.id, "WebSocket opened");
+
+    // The stop interrupts every wait of the exchange, sends included, so a
+    // client that stops reading cannot hold the server's stop.
+    tokio::select! {
+        () = exchange(&mut socket, &user) => {
+            tracing::info!(user_id = user.id, "WebSocket closed");
+        }
+        () = stopped(&mut stopping) => {
+            let close = CloseFrame {
+                code: close_code::AWAY,
+                reason: "Server is stopping".into(),
+            };
+            let sent = tokio::time::timeout(close_timeout, socket.send(Message::Close(Some(close))));
+            if sent.await.is_err() {
+                tracing::info!(
+                    user_id = user.id,
+                    "WebSocket dropped without a close frame because the client did not read it in time"
+                );
+                return;
+            }
+            tracing::info!(user_id = user.id, "WebSocket closed because the server is stopping");
+        }
+    }
+}
+
+/// Sends the user, then echoes every text message until the client closes
+/// the socket or a receive or send fails.
+async fn exchange(socket: &mut WebSocket, user: &User) {
     let greeting = CurrentUser {
-        user: Some(Profile::from(&user)),
+        user: Some(Profile::from(user)),
     };
     let greeting = match serde_json::to_string(&greeting) {
         Ok(text) => text,
@@ -279,22 +314,7 @@ async fn echo(mut socket: WebSocket, user: User, mut stopping: watch::Receiver<b
     }
 
     // The WebSocket library replies to pings. Binary messages are ignored.
-    loop {
-        let received = tokio::select! {
-            received = socket.recv() => received,
-            () = stopped(&mut stopping) => {
-                let close = CloseFrame {
-                    code: close_code::AWAY,
-                    reason: "Server is stopping".into(),
-                };
-                let _ = socket.send(Message::Close(Some(close))).await;
-                tracing::info!(user_id = user.id, "WebSocket closed because the server is stopping");
-                return;
-            }
-        };
-        let Some(received) = received else {
-            break;
-        };
+    while let Some(received) = socket.recv().await {
         let text = match received {
             Ok(Message::Text(text)) => text,
             Ok(Message::Close(_)) => break,
@@ -309,7 +329,6 @@ async fn echo(mut socket: WebSocket, user: User, mut stopping: watch::Receiver<b
             break;
         }
     }
-    tracing::info!(user_id = user.id, "WebSocket closed");
 }
 
 /// Completes when the server starts stopping, or has gone.
