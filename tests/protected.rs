@@ -487,7 +487,7 @@ async fn missing_layer_logged_for_protected() {
     );
 }
 
-/// A login route that takes `Auth` itself, as `Jwt::from_auth` needs.
+/// Returns the configured authenticator's name, from an `Auth` extractor, as a login route that calls `Jwt::from_auth` would take it.
 async fn login_route(auth: Auth) -> String {
     format!("{:?}", auth.authentication_name())
 }
