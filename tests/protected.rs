@@ -487,7 +487,8 @@ async fn missing_layer_logged_for_protected() {
     );
 }
 
-/// Returns the configured authenticator's name, from an `Auth` extractor, as a login route that calls `Jwt::from_auth` would take it.
+/// Returns the configured authenticator's name from an `Auth` extractor,
+/// which a login route that calls `Jwt::from_auth` takes.
 async fn login_route(auth: Auth) -> String {
     format!("{:?}", auth.authentication_name())
 }
