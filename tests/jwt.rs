@@ -419,6 +419,31 @@ fn startup_rejects_durations_beyond_100_years() {
     }
 }
 
+#[test]
+fn startup_rejects_leeway_over_life_time() {
+    let jwt = JwtConfig::default()
+        .life_time(Duration::from_secs(60))
+        .leeway(Duration::from_secs(61));
+
+    assert_eq!(
+        build_error(base_config().jwt(jwt)).to_string(),
+        "JWT_LEEWAY has an invalid value \"61s\": it is longer than JWT_LIFE_TIME (60s), so \
+         expired access tokens would be accepted for longer than they lived; set JWT_LEEWAY to \
+         the clock skew between your servers, such as 30s"
+    );
+}
+
+#[test]
+fn startup_accepts_leeway_equal_to_life_time() {
+    let jwt = JwtConfig::default()
+        .life_time(Duration::from_secs(60))
+        .leeway(Duration::from_secs(60));
+
+    let app = app_with(base_config().jwt(jwt));
+
+    assert!(app.jwt.login(&User { id: 1 }).is_ok());
+}
+
 /// The largest value `JWT_LEEWAY` parses. Were it accepted, every logout
 /// would panic on overflowing time arithmetic.
 #[test]

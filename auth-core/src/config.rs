@@ -17,8 +17,8 @@
 //!
 //! Durations take a number of seconds (`3600`) or units (`15m`, `1h 30m`, `1d`).
 //! `auth-jwt` accepts life times of whole seconds, from `1s` to `100y`, where
-//! a year is 365.25 days, and a leeway of up to `100y`. It rejects `JWT_PUBLIC_KEY` next to an HMAC
-//! algorithm, which would ignore it.
+//! a year is 365.25 days, and a leeway no longer than `JWT_LIFE_TIME`. It
+//! rejects `JWT_PUBLIC_KEY` next to an HMAC algorithm, which would ignore it.
 
 use std::fmt;
 use std::path::Path;

@@ -556,7 +556,22 @@ fn check_durations(jwt: &JwtConfig) -> Result<(), ConfigError> {
         }
         None => {}
     }
-    check_maximum("JWT_LEEWAY", jwt.clock_leeway())
+    let leeway = jwt.clock_leeway();
+    check_maximum("JWT_LEEWAY", leeway)?;
+    // The leeway covers clock skew between servers. Longer than a token's
+    // life, it would accept a token for longer after its expiry than before.
+    if leeway > life_time {
+        return Err(ConfigError::Invalid {
+            setting: "JWT_LEEWAY",
+            value: format!("{leeway:?}"),
+            reason: format!(
+                "it is longer than JWT_LIFE_TIME ({life_time:?}), so expired access tokens \
+                 would be accepted for longer than they lived; set JWT_LEEWAY to the clock \
+                 skew between your servers, such as 30s"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Checks a token life time: `exp` is a whole number of seconds after
