@@ -101,3 +101,29 @@ async fn websocket_outlives_read_timeout() {
     };
     assert_eq!(echo.as_str(), "still here");
 }
+
+#[tokio::test]
+async fn unread_responses_do_not_hold_stop() {
+    let server = TestServer::start_with_read_timeout(READ_TIMEOUT).await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    // The client pipelines requests and reads no response, until every buffer
+    // between the two ends is full and the server waits to send.
+    let requests = b"GET /whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(1000);
+    let mut blocked = false;
+    for _ in 0..10_000 {
+        let write = stream.write_all(&requests);
+        if tokio::time::timeout(Duration::from_secs(2), write)
+            .await
+            .is_err()
+        {
+            blocked = true;
+            break;
+        }
+    }
+    assert!(blocked, "the server kept reading without sending responses");
+
+    let stopped = tokio::time::timeout(GUARD, server.stop()).await;
+
+    let result = stopped.expect("the stop waited for a client that does not read");
+    result.unwrap();
+}

@@ -67,7 +67,8 @@ pub struct Options {
     pub revocation: Option<Revocation>,
     /// Time a client has to send a request head, and then separately its
     /// body. A slower client gets its connection closed, or 408 for a body.
-    /// At a stop, a WebSocket client has as long to take the close frame.
+    /// At a stop, a connection has as long to finish its request, and a
+    /// WebSocket client to take the close frame.
     pub read_timeout: Duration,
 }
 

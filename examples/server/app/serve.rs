@@ -18,7 +18,8 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Serves `router` on `listener` until `stop` completes, then stops
 /// accepting, sets `stopping` to true and waits until every receiver of
 /// `stopping` is dropped: connections after their current request, and
-/// WebSockets after their close frame.
+/// WebSockets after their close frame. Both get at most `read_timeout` for
+/// that, and are then dropped.
 ///
 /// A connection that takes longer than `read_timeout` to send a request
 /// head, or to send the next one while kept alive, is closed, so slow
@@ -60,7 +61,17 @@ pub async fn serve(
                 result = connection.as_mut() => result,
                 _ = stop_requested.changed() => {
                     connection.as_mut().graceful_shutdown();
-                    connection.await
+                    // A client that reads no responses would otherwise hold
+                    // the stop for ever, with the server waiting to send.
+                    let Ok(result) = tokio::time::timeout(read_timeout, connection).await else {
+                        tracing::info!(
+                            %peer,
+                            "connection dropped because its responses were not sent within {} of the stop",
+                            humantime::format_duration(read_timeout)
+                        );
+                        return;
+                    };
+                    result
                 }
             };
             // Timeouts and clients that go away end here; neither is the
