@@ -123,8 +123,10 @@ async fn serve(addr: Option<SocketAddr>) -> Result<(), String> {
             stop_signal().await;
             stop_signal().await;
         } => {
-            tracing::warn!("second stop signal received, exiting without waiting for open requests");
-            return Ok(());
+            // An error, so that the exit status differs from a clean stop's.
+            return Err(
+                "second stop signal received, exiting without waiting for open requests".to_owned(),
+            );
         }
     };
     stopped.map_err(|error| format!("the server failed: {error}"))?;

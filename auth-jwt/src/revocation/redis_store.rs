@@ -333,12 +333,14 @@ impl RedisRevocationStore {
         let mut set = redis::cmd("SET");
         set.arg(&key).arg(1).arg("XX").arg("PX").arg(1);
 
+        // Only a reply with an error code is a rejection. A connection lost
+        // during the check stays a command failure.
         let rejected = |error| match error {
             RedisStoreError::Command {
                 command,
                 address,
                 source,
-            } => RedisStoreError::Rejected {
+            } if source.code().is_some() => RedisStoreError::Rejected {
                 command,
                 address,
                 source,

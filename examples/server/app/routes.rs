@@ -321,6 +321,8 @@ async fn exchange(socket: &mut WebSocket, user: &User) {
             Ok(_) => continue,
             Err(error) => {
                 // A message over MAX_BODY_BYTES ends the connection here.
+                // NOTE: without the close code 1009 that RFC 6455 has for it,
+                // because axum's error does not expose the size error's kind.
                 tracing::info!(user_id = user.id, %error, "WebSocket receive failed");
                 break;
             }
