@@ -1,6 +1,7 @@
 //! Slow clients: a request head or body that does not arrive within the
-//! server's read timeout loses its connection or gets 408, and a WebSocket
-//! is not subject to that limit.
+//! server's read timeout loses its connection or gets 408, a WebSocket is not
+//! subject to that limit, and a client that reads no responses cannot hold
+//! the server's stop.
 
 use std::time::Duration;
 

@@ -160,7 +160,7 @@ pub struct AppState {
     jwt: Jwt,
     passwords: Passwords,
     read_timeout: Duration,
-    /// Becomes true when the server stops, so open WebSockets close.
+    /// Flag that becomes true when the server stops, so open WebSockets close.
     stopping: watch::Receiver<bool>,
 }
 
